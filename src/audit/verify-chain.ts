@@ -1,0 +1,64 @@
+import { type AuditEvent, GENESIS_HASH, hashEvent } from "./audit-event.js";
+
+export interface ChainFault {
+  /** The first seq that does not check out (or the line number when no seq could be read). */
+  seq: number | null;
+  line: number;
+  reason: string;
+}
+
+/**
+ * Checks a chain one event at a time, holding only the previous event's seq and hash, so a file
+ * of any length verifies in constant memory. Feed it every line in order; the first fault wins.
+ */
+export class ChainVerifier {
+  private chain: string | undefined;
+  private lastSeq = 0;
+  private lastHash = GENESIS_HASH;
+  private line = 0;
+  count = 0;
+
+  /** Returns the fault this line reveals, if any. */
+  pushLine(text: string): ChainFault | undefined {
+    this.line += 1;
+    if (text.trim() === "") return undefined;
+    let event: AuditEvent;
+    try {
+      event = JSON.parse(text) as AuditEvent;
+    } catch {
+      return { seq: this.lastSeq + 1, line: this.line, reason: "line is not valid JSON" };
+    }
+    return this.push(event);
+  }
+
+  push(event: AuditEvent): ChainFault | undefined {
+    const fault = (reason: string, seq: number | null = typeof event?.seq === "number" ? event.seq : null) => ({
+      seq,
+      line: this.line,
+      reason,
+    });
+    if (typeof event !== "object" || event === null || typeof event.seq !== "number") {
+      return fault("line is not an audit event", this.lastSeq + 1);
+    }
+    this.chain ??= event.chain;
+    if (event.chain !== this.chain) return fault(`event of chain ${event.chain} inside chain ${this.chain}`);
+    const expected = this.lastSeq + 1;
+    if (event.seq !== expected) {
+      return fault(
+        event.seq > expected ? `seq ${expected} is missing (found ${event.seq})` : `seq ${event.seq} is out of order`,
+        expected,
+      );
+    }
+    const { hash, ...unsealed } = event;
+    if (unsealed.prevHash !== this.lastHash) return fault("prevHash does not match the previous event's hash");
+    if (hashEvent(unsealed) !== hash) return fault("hash does not match the event's content");
+    this.lastSeq = event.seq;
+    this.lastHash = hash;
+    this.count += 1;
+    return undefined;
+  }
+
+  get head(): { chain: string | undefined; seq: number; hash: string } {
+    return { chain: this.chain, seq: this.lastSeq, hash: this.lastHash };
+  }
+}

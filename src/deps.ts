@@ -1,0 +1,12 @@
+import type { Logger } from "pino";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Db } from "./db/schema.js";
+
+/** What every use case may depend on; built once by createApp and passed down, never global. */
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  log: Logger;
+}

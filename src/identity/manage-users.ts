@@ -1,0 +1,119 @@
+import { recordOrgActivity } from "../audit/record-org-activity.js";
+import { auditActor, type Caller, hasRole, isProviderStaff, type Role, rolesFitOrg, type User } from "./roles.js";
+import type { Deps } from "../deps.js";
+import { AppError, forbidden, invalidField, notFound } from "../errors.js";
+import { newId } from "../ids.js";
+import { decodeCursor, type Page, toPage } from "../pagination.js";
+import { createInvitation, type Invitation } from "./invitations.js";
+import { findUserById, toUser } from "./user-queries.js";
+
+/**
+ * Which org's users the caller administers: provider admins manage provider staff, a tenant's
+ * global admins manage that tenant. Nobody else manages users, and the provider never manages a
+ * tenant's users (it would let the provider act for the customer).
+ */
+function administeredOrg(caller: Caller): string | null {
+  const u = caller.user;
+  if (isProviderStaff(u) ? hasRole(u, "provider_admin") : hasRole(u, "global_admin")) return u.tenantId;
+  throw forbidden();
+}
+
+export async function createUser(
+  deps: Deps,
+  caller: Caller,
+  input: { email: string; name: string; roles: Role[]; tenantId?: string | null },
+): Promise<{ user: User; invitation: Invitation }> {
+  const org = administeredOrg(caller);
+  const tenantId = input.tenantId === undefined ? org : input.tenantId;
+  if (tenantId !== org) {
+    if (org === null) throw forbidden("the provider cannot create users in a tenant; the tenant's global admin does");
+    throw notFound("tenant");
+  }
+  if (!rolesFitOrg(input.roles, org)) throw invalidField("roles", `roles must be ${org === null ? "provider" : "tenant"} roles`);
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const user = await insertUser(trx, { email: input.email, name: input.name, roles: input.roles, tenantId: org }, now);
+    await recordOrgActivity(trx, org, {
+      at: now,
+      operation: "user.created",
+      actor: auditActor(caller),
+      target: { type: "user", id: user.id },
+      details: { email: user.email, roles: user.roles },
+    });
+    return { user, invitation: await createInvitation(trx, deps, user.id, now) };
+  });
+}
+
+/** Inserts an invited user; the email is unique across the whole installation. */
+export async function insertUser(
+  trx: Parameters<typeof createInvitation>[0],
+  input: { email: string; name: string; roles: Role[]; tenantId: string | null; passwordHash?: string },
+  now: Date,
+): Promise<User> {
+  const email = input.email.toLowerCase();
+  const taken = await trx.selectFrom("users").select("id").where("email", "=", email).executeTakeFirst();
+  if (taken) throw new AppError("email_taken", "a user with this email already exists", [{ field: "email" }]);
+  const row = {
+    id: newId(),
+    tenant_id: input.tenantId,
+    email,
+    name: input.name,
+    roles: JSON.stringify([...new Set(input.roles)]),
+    password_hash: input.passwordHash ?? null,
+    status: input.passwordHash ? ("active" as const) : ("invited" as const),
+    created_at: now.toISOString(),
+  };
+  await trx.insertInto("users").values(row).execute();
+  return toUser(row);
+}
+
+export async function listUsers(deps: Deps, caller: Caller, q: { cursor?: string; limit: number }): Promise<Page<User>> {
+  const org = administeredOrg(caller);
+  let query = deps.db
+    .selectFrom("users")
+    .selectAll()
+    .where((eb) => (org === null ? eb("tenant_id", "is", null) : eb("tenant_id", "=", org)))
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(q.limit + 1);
+  if (q.cursor) {
+    const [at, id] = decodeCursor(q.cursor) as [string, string];
+    query = query.where((eb) => eb.or([eb("created_at", ">", at), eb.and([eb("created_at", "=", at), eb("id", ">", id)])]));
+  }
+  return toPage(await query.execute(), q.limit, toUser, (r) => [r.created_at, r.id]);
+}
+
+export async function changeUserRoles(deps: Deps, caller: Caller, userId: string, roles: Role[]): Promise<User> {
+  const org = administeredOrg(caller);
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const target = await findUserById(trx, userId);
+    if (!target) throw notFound("user");
+    if (target.tenantId !== org) {
+      if (org === null) throw forbidden("the provider cannot change a tenant user's roles");
+      throw notFound("user");
+    }
+    if (!rolesFitOrg(roles, org)) throw invalidField("roles", `roles must be ${org === null ? "provider" : "tenant"} roles`);
+    const adminRole: Role = org === null ? "provider_admin" : "global_admin";
+    if (target.roles.includes(adminRole) && !roles.includes(adminRole)) {
+      const admins = await trx
+        .selectFrom("users")
+        .select(["id", "roles"])
+        .where((eb) => (org === null ? eb("tenant_id", "is", null) : eb("tenant_id", "=", org)))
+        .where("status", "=", "active")
+        .execute();
+      const others = admins.filter((a) => a.id !== target.id && (JSON.parse(a.roles) as Role[]).includes(adminRole));
+      if (others.length === 0) throw new AppError("last_admin", `cannot remove the last active ${adminRole}`);
+    }
+    const next = [...new Set(roles)];
+    await trx.updateTable("users").set({ roles: JSON.stringify(next) }).where("id", "=", userId).execute();
+    await recordOrgActivity(trx, org, {
+      at: now,
+      operation: "user.roles_changed",
+      actor: auditActor(caller),
+      target: { type: "user", id: userId },
+      details: { from: target.roles, to: next },
+    });
+    return { ...target, roles: next };
+  });
+}

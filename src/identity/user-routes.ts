@@ -1,0 +1,38 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Deps } from "../deps.js";
+import { callerOf } from "../http/authenticate.js";
+import { errorResponses, idParams, listOf, pageQuery } from "../http/common-schemas.js";
+import { createUserBody, invitationSchema, patchUserBody, userSchema } from "./identity-schemas.js";
+import { changeUserRoles, createUser, listUsers } from "./manage-users.js";
+import type { Role } from "./roles.js";
+
+export function userRoutes(app: FastifyInstance, deps: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    "/v1/users",
+    {
+      schema: {
+        tags: ["users"],
+        body: createUserBody,
+        response: { 201: z.object({ user: userSchema, invitation: invitationSchema }), ...errorResponses },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await createUser(deps, callerOf(req), { ...req.body, roles: req.body.roles as Role[] })),
+  );
+
+  r.get(
+    "/v1/users",
+    { schema: { tags: ["users"], querystring: z.strictObject(pageQuery), response: { 200: listOf(userSchema), ...errorResponses } } },
+    async (req) => listUsers(deps, callerOf(req), req.query),
+  );
+
+  r.patch(
+    "/v1/users/:id",
+    { schema: { tags: ["users"], params: idParams, body: patchUserBody, response: { 200: userSchema, ...errorResponses } } },
+    async (req) => changeUserRoles(deps, callerOf(req), req.params.id, req.body.roles as Role[]),
+  );
+}

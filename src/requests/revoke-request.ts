@@ -1,0 +1,30 @@
+import type { Deps } from "../deps.js";
+import { forbidden } from "../errors.js";
+import { auditActor, type Caller, hasRole, isProviderStaff, isTenantApprover } from "../identity/roles.js";
+import type { AccessRequest } from "./access-request.js";
+import { findVisibleRequest, getRequest } from "./request-queries.js";
+import { applyTransition, personRef } from "./transition-request.js";
+
+/**
+ * Ends granted access early. The customer can always take back what it gave (a tenant
+ * approver); on the provider side a manager or provider admin can cut access short.
+ */
+export async function revokeRequest(deps: Deps, caller: Caller, id: string, input: { comment?: string }): Promise<AccessRequest> {
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const row = await findVisibleRequest(trx, caller.user, id);
+    const mayRevoke = isProviderStaff(caller.user)
+      ? hasRole(caller.user, "manager", "provider_admin")
+      : isTenantApprover(caller.user, row.tenant_id);
+    if (!mayRevoke) throw forbidden("your role cannot revoke access");
+    await applyTransition(trx, {
+      action: "revoke",
+      row,
+      now,
+      actor: auditActor(caller),
+      set: { ended_at: now.toISOString(), ended_by: personRef(caller.user), end_reason: "revoked" },
+      details: { comment: input.comment ?? null },
+    });
+  });
+  return getRequest(deps.db, caller.user, id, now);
+}

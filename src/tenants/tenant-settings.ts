@@ -1,0 +1,61 @@
+import type { TenantTable } from "../db/schema.js";
+
+export interface TenantSettings {
+  auditingEnabled: boolean;
+  lockboxEnabled: boolean;
+  approvalWindowMinutes: number;
+  maxAccessMinutes: number;
+  requiredApprovals: number;
+  protectedServices: "all" | string[];
+  notificationEmails: string[];
+}
+
+export const MAX_REQUIRED_APPROVALS = 5;
+export const MAX_NOTIFICATION_EMAILS = 20;
+export const MIN_WINDOW_MINUTES = 15;
+
+export function defaultSettings(caps: { maxApprovalWindowMinutes: number; maxAccessMinutes: number }): TenantSettings {
+  return {
+    auditingEnabled: false,
+    lockboxEnabled: false,
+    approvalWindowMinutes: Math.min(720, caps.maxApprovalWindowMinutes),
+    maxAccessMinutes: Math.min(240, caps.maxAccessMinutes),
+    requiredApprovals: 1,
+    protectedServices: "all",
+    notificationEmails: [],
+  };
+}
+
+export function settingsOf(row: TenantTable): TenantSettings {
+  return {
+    auditingEnabled: row.auditing_enabled === 1,
+    lockboxEnabled: row.lockbox_enabled === 1,
+    approvalWindowMinutes: row.approval_window_minutes,
+    maxAccessMinutes: row.max_access_minutes,
+    requiredApprovals: row.required_approvals,
+    protectedServices: JSON.parse(row.protected_services) as TenantSettings["protectedServices"],
+    notificationEmails: JSON.parse(row.notification_emails) as string[],
+  };
+}
+
+export function settingsColumns(s: TenantSettings) {
+  return {
+    auditing_enabled: s.auditingEnabled ? 1 : 0,
+    lockbox_enabled: s.lockboxEnabled ? 1 : 0,
+    approval_window_minutes: s.approvalWindowMinutes,
+    max_access_minutes: s.maxAccessMinutes,
+    required_approvals: s.requiredApprovals,
+    protected_services: JSON.stringify(s.protectedServices),
+    notification_emails: JSON.stringify(s.notificationEmails),
+  };
+}
+
+/**
+ * Whether a request for these services needs the customer's approval: only with lockbox on, and
+ * only when it names at least one protected service.
+ */
+export function needsCustomerApproval(settings: TenantSettings, services: readonly string[]): boolean {
+  if (!settings.lockboxEnabled) return false;
+  const protectedServices = settings.protectedServices;
+  return protectedServices === "all" || services.some((s) => protectedServices.includes(s));
+}
