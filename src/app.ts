@@ -47,6 +47,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     config: options.config,
     clock: options.clock ?? systemClock,
     log: options.log ?? createLogger(options.config.logLevel),
+    requestListeners: [],
   };
   await migrateToLatest(deps.db);
   const server = await buildServer(deps, new LoginThrottle(deps.clock));

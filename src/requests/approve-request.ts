@@ -1,5 +1,5 @@
 import { addMinutes } from "../clock.js";
-import type { Tx } from "../db/schema.js";
+import { inTransaction, type Work } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { AppError, forbidden, invalidField } from "../errors.js";
 import { auditActor, type Caller, hasRole, isProviderStaff, isTenantApprover } from "../identity/roles.js";
@@ -21,7 +21,8 @@ export interface ApproveInput {
  */
 export async function approveRequest(deps: Deps, caller: Caller, id: string, input: ApproveInput): Promise<AccessRequest> {
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps, async (work) => {
+    const { trx } = work;
     const row = await findVisibleRequest(trx, caller.user, id);
     if (row.requester_id === caller.user.id) throw new AppError("self_approval", "nobody approves their own request");
     if (input.grantedMinutes !== undefined && input.grantedMinutes > row.requested_minutes) {
@@ -29,10 +30,10 @@ export async function approveRequest(deps: Deps, caller: Caller, id: string, inp
     }
     if (isProviderStaff(caller.user)) {
       if (!hasRole(caller.user, "manager")) throw forbidden("only a provider manager approves at the first stage");
-      await approveAsManager(trx, deps, caller, row, input, now);
+      await approveAsManager(work, caller, row, input, now);
     } else {
       if (!isTenantApprover(caller.user, row.tenant_id)) throw forbidden("only the tenant's approvers decide");
-      await approveAsCustomer(trx, caller, row, input, now);
+      await approveAsCustomer(work, caller, row, input, now);
     }
   });
   return getRequest(deps.db, caller.user, id, now);
@@ -43,14 +44,15 @@ function decision(caller: Caller, kind: Decision["decision"], now: Date, comment
   return JSON.stringify(d);
 }
 
-async function approveAsManager(trx: Tx, deps: Deps, caller: Caller, row: RequestRow, input: ApproveInput, now: Date) {
+async function approveAsManager(work: Work, caller: Caller, row: RequestRow, input: ApproveInput, now: Date) {
+  const { trx } = work;
   const tenant = await trx.selectFrom("tenants").selectAll().where("id", "=", row.tenant_id).executeTakeFirstOrThrow();
   const settings = settingsOf(tenant);
   const managerDecision = decision(caller, "approve", now, input.comment);
   const details = { comment: input.comment ?? null, ...(input.grantedMinutes ? { grantedMinutes: input.grantedMinutes } : {}) };
   if (needsCustomerApproval(settings, JSON.parse(row.services) as string[])) {
     const decideBy = addMinutes(now, settings.approvalWindowMinutes).toISOString();
-    await applyTransition(trx, {
+    await applyTransition(work, {
       action: "manager_approve",
       row,
       now,
@@ -66,7 +68,7 @@ async function approveAsManager(trx: Tx, deps: Deps, caller: Caller, row: Reques
     return;
   }
   const granted = input.grantedMinutes ?? row.requested_minutes;
-  await applyTransition(trx, {
+  await applyTransition(work, {
     action: "manager_grant",
     row,
     now,
@@ -81,7 +83,8 @@ async function approveAsManager(trx: Tx, deps: Deps, caller: Caller, row: Reques
   });
 }
 
-async function approveAsCustomer(trx: Tx, caller: Caller, row: RequestRow, input: ApproveInput, now: Date) {
+async function approveAsCustomer(work: Work, caller: Caller, row: RequestRow, input: ApproveInput, now: Date) {
+  const { trx } = work;
   const at = now.toISOString();
   // Compare-and-set that also counts the approval. On PostgreSQL it locks the row until commit,
   // so a racing deny or approval waits, then re-checks the status and finds it moved on.
@@ -126,7 +129,7 @@ async function approveAsCustomer(trx: Tx, caller: Caller, row: RequestRow, input
     ...(input.grantedMinutes ? { grantedMinutes: input.grantedMinutes } : {}),
   };
   if (counted.approval_count < required) {
-    await recordRequestEvent(trx, row, "request.approved", now, auditActor(caller), {
+    await recordRequestEvent(work, row, "request.approved", now, auditActor(caller), {
       ...details,
       status: "pending_customer",
       final: false,
@@ -134,7 +137,7 @@ async function approveAsCustomer(trx: Tx, caller: Caller, row: RequestRow, input
     return;
   }
   const granted = counted.granted_minutes ?? row.requested_minutes;
-  await applyTransition(trx, {
+  await applyTransition(work, {
     action: "customer_grant",
     row,
     now,

@@ -1,3 +1,4 @@
+import { inTransaction } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { forbidden } from "../errors.js";
 import { auditActor, type Caller, hasRole, isProviderStaff } from "../identity/roles.js";
@@ -8,12 +9,13 @@ import { applyTransition, personRef } from "./transition-request.js";
 /** The requester withdraws a pending request, or a provider manager calls it off. */
 export async function cancelRequest(deps: Deps, caller: Caller, id: string, input: { comment?: string }): Promise<AccessRequest> {
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps, async (work) => {
+    const { trx } = work;
     const row = await findVisibleRequest(trx, caller.user, id);
     const mayCancel =
       isProviderStaff(caller.user) && (row.requester_id === caller.user.id || hasRole(caller.user, "manager"));
     if (!mayCancel) throw forbidden("only the requester or a provider manager cancels a request");
-    await applyTransition(trx, {
+    await applyTransition(work, {
       action: "cancel",
       row,
       now,

@@ -1,3 +1,4 @@
+import { inTransaction } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { forbidden } from "../errors.js";
 import { auditActor, type Caller } from "../identity/roles.js";
@@ -8,10 +9,11 @@ import { applyTransition, personRef } from "./transition-request.js";
 /** The requester gives access back before its window ends. */
 export async function completeRequest(deps: Deps, caller: Caller, id: string): Promise<AccessRequest> {
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps, async (work) => {
+    const { trx } = work;
     const row = await findVisibleRequest(trx, caller.user, id);
     if (row.requester_id !== caller.user.id) throw forbidden("only the requester releases its access");
-    await applyTransition(trx, {
+    await applyTransition(work, {
       action: "release",
       row,
       now,

@@ -1,4 +1,5 @@
 import { addMinutes } from "../clock.js";
+import { inTransaction } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { forbidden, invalidField, notFound } from "../errors.js";
 import { newId } from "../ids.js";
@@ -24,7 +25,8 @@ export async function createRequest(deps: Deps, caller: Caller, input: NewReques
   }
   const now = deps.clock.now();
   const services = [...new Set(input.services)];
-  const id = await deps.db.transaction().execute(async (trx) => {
+  const id = await inTransaction(deps, async (work) => {
+    const { trx } = work;
     const tenant = await trx.selectFrom("tenants").selectAll().where("id", "=", input.tenantId).executeTakeFirst();
     if (!tenant) throw notFound("tenant");
     const known = await trx.selectFrom("services").select("key").where("key", "in", services).execute();
@@ -59,7 +61,7 @@ export async function createRequest(deps: Deps, caller: Caller, input: NewReques
     };
     await trx.insertInto("access_requests").values(row).execute();
     await recordRequestEvent(
-      trx,
+      work,
       { ...row, requester_name: caller.user.name, requester_email: caller.user.email },
       "request.created",
       now,

@@ -1,3 +1,4 @@
+import { inTransaction } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { AppError, forbidden } from "../errors.js";
 import { auditActor, type Caller, hasRole, isProviderStaff, isTenantApprover } from "../identity/roles.js";
@@ -11,7 +12,8 @@ import { applyTransition, personRef } from "./transition-request.js";
  */
 export async function denyRequest(deps: Deps, caller: Caller, id: string, input: { comment?: string }): Promise<AccessRequest> {
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps, async (work) => {
+    const { trx } = work;
     const row = await findVisibleRequest(trx, caller.user, id);
     if (row.requester_id === caller.user.id) {
       throw new AppError("self_approval", "nobody decides their own request; cancel it instead");
@@ -20,7 +22,7 @@ export async function denyRequest(deps: Deps, caller: Caller, id: string, input:
     if (provider ? !hasRole(caller.user, "manager") : !isTenantApprover(caller.user, row.tenant_id)) throw forbidden();
     const by = { id: caller.user.id, name: caller.user.name };
     const decision: Decision = { by, at: now.toISOString(), decision: provider ? "reject" : "deny", comment: input.comment ?? null };
-    await applyTransition(trx, {
+    await applyTransition(work, {
       action: provider ? "reject" : "deny",
       row,
       now,

@@ -1,3 +1,4 @@
+import { inTransaction } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { forbidden } from "../errors.js";
 import { auditActor, type Caller, hasRole, isProviderStaff, isTenantApprover } from "../identity/roles.js";
@@ -11,13 +12,14 @@ import { applyTransition, personRef } from "./transition-request.js";
  */
 export async function revokeRequest(deps: Deps, caller: Caller, id: string, input: { comment?: string }): Promise<AccessRequest> {
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps, async (work) => {
+    const { trx } = work;
     const row = await findVisibleRequest(trx, caller.user, id);
     const mayRevoke = isProviderStaff(caller.user)
       ? hasRole(caller.user, "manager", "provider_admin")
       : isTenantApprover(caller.user, row.tenant_id);
     if (!mayRevoke) throw forbidden("your role cannot revoke access");
-    await applyTransition(trx, {
+    await applyTransition(work, {
       action: "revoke",
       row,
       now,

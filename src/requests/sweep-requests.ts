@@ -1,4 +1,5 @@
 import type { AuditActor } from "../audit/audit-event.js";
+import { inTransaction } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { clockEndReason } from "./access-request.js";
@@ -37,8 +38,8 @@ export async function sweepRequests(deps: Deps): Promise<number> {
     for (const row of due) {
       const finishing = row.status === "approved";
       try {
-        await deps.db.transaction().execute((trx) =>
-          applyTransition(trx, {
+        await inTransaction(deps, (work) =>
+          applyTransition(work, {
             action: finishing ? "finish" : "expire",
             row,
             now,

@@ -1,5 +1,6 @@
 import { appendAudit } from "../audit/append-audit.js";
 import { type AuditActor, type AuditDetails, tenantChain } from "../audit/audit-event.js";
+import type { Work } from "../db/in-transaction.js";
 import type { AccessRequestTable, Tx } from "../db/schema.js";
 import { AppError } from "../errors.js";
 import type { PersonRef, RequestRow } from "./access-request.js";
@@ -21,7 +22,8 @@ export interface TransitionInput {
  * Never read-then-write: `row` only supplies ids and text for the audit event, which is written
  * in the same transaction, so the change and its record commit together or not at all.
  */
-export async function applyTransition(trx: Tx, input: TransitionInput): Promise<void> {
+export async function applyTransition(work: Work, input: TransitionInput): Promise<void> {
+  const { trx } = work;
   const t = transitions[input.action];
   const at = input.now.toISOString();
   const open = t.when === "person";
@@ -38,19 +40,22 @@ export async function applyTransition(trx: Tx, input: TransitionInput): Promise<
     )
     .executeTakeFirst();
   if (result.numUpdatedRows !== 1n) throw await conflict(trx, input.row.id, input.now);
-  await recordRequestEvent(trx, input.row, t.operation, input.now, input.actor, { status: t.to, ...input.details });
+  await recordRequestEvent(work, input.row, t.operation, input.now, input.actor, { status: t.to, ...input.details });
 }
 
-/** The request's audit event, in its tenant's chain, with the ticket the customer knows it by. */
+/**
+ * The request's audit event, in its tenant's chain, with the ticket the customer knows it by;
+ * then the registered listeners, in the same transaction. `details.status` is the new status.
+ */
 export async function recordRequestEvent(
-  trx: Tx,
+  work: Work,
   row: RequestRow,
   operation: string,
   now: Date,
   actor: AuditActor,
-  details: AuditDetails,
+  details: AuditDetails & { status: string },
 ): Promise<void> {
-  await appendAudit(trx, {
+  const audit = await appendAudit(work.trx, {
     chain: tenantChain(row.tenant_id),
     at: now,
     operation,
@@ -59,6 +64,17 @@ export async function recordRequestEvent(
     requestId: row.id,
     details: { requestId: row.id, ticket: row.ticket, ...details },
   });
+  const event = {
+    operation,
+    requestId: row.id,
+    tenantId: row.tenant_id,
+    status: details.status,
+    at: now,
+    actor,
+    details: audit.details,
+    auditEventId: audit.id,
+  };
+  for (const listener of work.deps.requestListeners) await listener(work, event);
 }
 
 export async function conflict(trx: Tx, id: string, now: Date): Promise<AppError> {
