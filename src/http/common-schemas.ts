@@ -35,5 +35,5 @@ export const errorResponses = {
   409: errorSchema,
 };
 
-/** A JSON body that may be left out entirely (POST with nothing to say). */
-export const optionalBody = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).optional();
+/** A JSON body that may be left out entirely (POST with nothing to say); Fastify gives null then. */
+export const optionalBody = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).nullish();

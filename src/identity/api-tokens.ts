@@ -2,7 +2,8 @@ import { addMinutes } from "../clock.js";
 import type { Deps } from "../deps.js";
 import { notFound } from "../errors.js";
 import { newId, newSecret, sha256Hex } from "../ids.js";
-import type { Caller, User } from "./roles.js";
+import { recordOrgActivity } from "../audit/record-org-activity.js";
+import { auditActor, type Caller, type User } from "./roles.js";
 import { toUser } from "./user-queries.js";
 
 export const API_TOKEN_PREFIX = "lbx_";
@@ -28,17 +29,26 @@ export async function createApiToken(
   const now = deps.clock.now();
   const id = newId();
   const expiresAt = input.expiresInDays ? addMinutes(now, input.expiresInDays * 24 * 60).toISOString() : null;
-  await deps.db
-    .insertInto("api_tokens")
-    .values({
-      id,
-      user_id: caller.user.id,
-      name: input.name,
-      token_hash: sha256Hex(token),
-      created_at: now.toISOString(),
-      expires_at: expiresAt,
-    })
-    .execute();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("api_tokens")
+      .values({
+        id,
+        user_id: caller.user.id,
+        name: input.name,
+        token_hash: sha256Hex(token),
+        created_at: now.toISOString(),
+        expires_at: expiresAt,
+      })
+      .execute();
+    await recordOrgActivity(trx, caller.user.tenantId, {
+      at: now,
+      operation: "token.created",
+      actor: auditActor(caller),
+      target: { type: "token", id },
+      details: { name: input.name, expiresAt },
+    });
+  });
   return { id, token, expiresAt };
 }
 
@@ -53,12 +63,20 @@ export async function listApiTokens(deps: Deps, caller: Caller): Promise<ApiToke
 }
 
 export async function deleteApiToken(deps: Deps, caller: Caller, id: string): Promise<void> {
-  const result = await deps.db
-    .deleteFrom("api_tokens")
-    .where("id", "=", id)
-    .where("user_id", "=", caller.user.id)
-    .executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw notFound("token");
+  await deps.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .deleteFrom("api_tokens")
+      .where("id", "=", id)
+      .where("user_id", "=", caller.user.id)
+      .executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw notFound("token");
+    await recordOrgActivity(trx, caller.user.tenantId, {
+      at: deps.clock.now(),
+      operation: "token.deleted",
+      actor: auditActor(caller),
+      target: { type: "token", id },
+    });
+  });
 }
 
 export async function findUserByApiToken(deps: Deps, token: string): Promise<User | undefined> {
