@@ -1,3 +1,5 @@
+import { sql } from "kysely";
+import { isPostgres } from "../db/dialect.js";
 import { appendAudit } from "../audit/append-audit.js";
 import { providerChain } from "../audit/audit-event.js";
 import type { Deps } from "../deps.js";
@@ -16,7 +18,9 @@ export async function bootstrapAdmin(deps: Deps): Promise<{ email: string; gener
   const passwordHash = await hashPassword(deps.config.adminPassword ?? generatedPassword!);
   const now = deps.clock.now();
   const created = await deps.db.transaction().execute(async (trx) => {
-    // Re-check inside the transaction: two processes starting together create one admin.
+    // Re-check inside the transaction: two processes starting together create one admin. On
+    // PostgreSQL the advisory lock makes the second wait for the first to commit, then see it.
+    if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtext('lockbox_bootstrap'))`.execute(trx);
     if (await trx.selectFrom("users").select("id").limit(1).executeTakeFirst()) return false;
     const user = await insertUser(
       trx,

@@ -39,8 +39,13 @@ export interface TestApp {
 
 let counter = 0;
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+/**
+ * A Lockbox app on a fresh database, with a fake clock and captured logs. Pass `shared` to start
+ * another instance on a database another test app owns (several instances, one database); only
+ * the owner drops it.
+ */
+export async function startTestApp(env: Record<string, string> = {}, shared?: TestDatabase): Promise<TestApp> {
+  const database = shared ?? (await createTestDatabase());
   const config = loadConfig({
     LOCKBOX_DATA_DIR: database.dataDir,
     LOCKBOX_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -116,7 +121,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     async close() {
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }

@@ -15,13 +15,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export const testDatabaseKind = process.env.LOCKBOX_TEST_DATABASE === "postgres" ? "postgres" : "sqlite";
-const adminUrl = process.env.LOCKBOX_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const pgAdminUrl = process.env.LOCKBOX_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const adminUrl = pgAdminUrl;
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lockbox-test-"));
   const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
-  if (testDatabaseKind === "sqlite") return { kind: "sqlite", dataDir, drop: async () => removeDir() };
+  // Read at call time: the PostgreSQL wrappers (test/postgres/) set it before importing a suite.
+  if (process.env.LOCKBOX_TEST_DATABASE !== "postgres") return { kind: "sqlite", dataDir, drop: async () => removeDir() };
 
   const name = `lockbox_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -1,0 +1,17 @@
+// Writes test/postgres/<suite>.test.ts for every integration suite in test/ (those that start an
+// app), so the same suite runs on SQLite and on PostgreSQL in one `npm test`.
+import fs from "node:fs";
+
+const suites = fs
+  .readdirSync("test")
+  .filter((f) => f.endsWith(".test.ts"))
+  .filter((f) => /startTestApp/.test(fs.readFileSync(`test/${f}`, "utf8")));
+fs.mkdirSync("test/postgres", { recursive: true });
+for (const old of fs.readdirSync("test/postgres")) if (old.endsWith(".test.ts")) fs.rmSync(`test/postgres/${old}`);
+for (const suite of suites) {
+  fs.writeFileSync(
+    `test/postgres/${suite}`,
+    `import { onPostgres } from "../support/on-postgres.js";\n\nawait onPostgres(${JSON.stringify(suite)});\n`,
+  );
+}
+console.log(`${suites.length} PostgreSQL wrappers written`);

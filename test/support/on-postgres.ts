@@ -1,0 +1,21 @@
+import { test } from "node:test";
+import pg from "pg";
+import { pgAdminUrl } from "./test-database.js";
+
+/**
+ * Runs an integration suite again on PostgreSQL, in this process (each test file has its own).
+ * Without a reachable server it reports one skipped test that says so, never a silent pass.
+ */
+export async function onPostgres(suite: string): Promise<void> {
+  const client = new pg.Client({ connectionString: pgAdminUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    test(`PostgreSQL suite ${suite}: SKIPPED, no PostgreSQL at ${pgAdminUrl} (${why})`, { skip: true }, () => {});
+    return;
+  }
+  process.env.LOCKBOX_TEST_DATABASE = "postgres";
+  await import(`../${suite}`);
+}
