@@ -5,7 +5,11 @@ import fs from "node:fs";
 const suites = fs
   .readdirSync("test")
   .filter((f) => f.endsWith(".test.ts"))
-  .filter((f) => /startTestApp/.test(fs.readFileSync(`test/${f}`, "utf8")));
+  // Suites that start an app, except those that already run on PostgreSQL by themselves.
+  .filter((f) => {
+    const text = fs.readFileSync(`test/${f}`, "utf8");
+    return /startTestApp/.test(text) && !/postgresReachable/.test(text);
+  });
 fs.mkdirSync("test/postgres", { recursive: true });
 for (const old of fs.readdirSync("test/postgres")) if (old.endsWith(".test.ts")) fs.rmSync(`test/postgres/${old}`);
 for (const suite of suites) {

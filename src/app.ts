@@ -5,21 +5,37 @@ import type { Config } from "./config.js";
 import { migrateToLatest } from "./db/migrate.js";
 import type { Db } from "./db/schema.js";
 import type { Deps } from "./deps.js";
+import { GrantIndex } from "./grants/grant-index.js";
+import { grantListener } from "./grants/grant-listener.js";
+import { startGrantSync } from "./grants/grant-sync.js";
+import { ServiceCredentialCache } from "./grants/service-credentials.js";
 import { buildServer } from "./http/server.js";
+import { Keyring } from "./keys/keyring.js";
 import { LoginThrottle } from "./identity/login-throttle.js";
 import { createSweeper, type Sweeper } from "./requests/sweeper.js";
+import { createCheckpointer } from "./audit/checkpoints.js";
+import type { PeriodicJob } from "./jobs/periodic-job.js";
+import { createDispatcher, type Dispatcher } from "./notify/dispatcher.js";
+import { createMailer, type Mailer } from "./notify/mailer.js";
+import { createNotifyListener } from "./notify/notify-listener.js";
 
 export interface AppOptions {
   db: Db;
   config: Config;
   clock?: Clock;
   log?: Logger;
+  /** Defaults to SMTP (LOCKBOX_SMTP_URL) or .eml files under the data folder. */
+  mailer?: Mailer;
 }
 
 export interface App {
   server: FastifyInstance;
   deps: Deps;
   sweeper: Sweeper;
+  /** Signs audit checkpoints; `serve` starts it, tests drive `runOnce()`. */
+  checkpointer: PeriodicJob;
+  /** Delivers the notification outbox; `serve` starts it, tests drive `runOnce()`. */
+  dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
@@ -48,16 +64,35 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock: options.clock ?? systemClock,
     log: options.log ?? createLogger(options.config.logLevel),
     requestListeners: [],
+    keys: new Keyring(options.db, options.config, options.clock ?? systemClock),
+    grants: new GrantIndex(options.db),
+    serviceCredentials: new ServiceCredentialCache(options.db),
   };
   await migrateToLatest(deps.db);
+  // Enforcement: signing keys (created on first start), the grant index and what keeps it current.
+  await deps.keys.init();
+  deps.requestListeners.push(grantListener(deps.grants));
+  await deps.grants.reloadAll(deps.clock.now());
+  const grantSync = await startGrantSync(deps);
   const server = await buildServer(deps, new LoginThrottle(deps.clock));
   const sweeper = createSweeper(deps);
+  const checkpointer = createCheckpointer(deps);
+  // Notifications: the outbox is written by a request listener inside each step's transaction.
+  const mailer = options.mailer ?? createMailer(deps.config, deps.log);
+  const dispatcher = createDispatcher(deps, mailer);
+  deps.requestListeners.push(createNotifyListener(() => dispatcher.wake()));
   return {
     server,
     deps,
     sweeper,
+    checkpointer,
+    dispatcher,
     async close() {
       await sweeper.stop();
+      await checkpointer.stop();
+      await dispatcher.stop();
+      mailer.close();
+      await grantSync.stop();
       await server.close();
       await deps.db.destroy();
     },

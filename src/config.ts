@@ -18,6 +18,9 @@ const envSchema = z.object({
     .optional(),
   LOCKBOX_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOCKBOX_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  LOCKBOX_SMTP_FROM: z.string().min(3).max(320).optional(),
+  LOCKBOX_WEBHOOK_ALLOW_PRIVATE: z.enum(["0", "1", "true", "false"]).default("0"),
+  LOCKBOX_SECRET: z.string().min(32, "must be at least 32 characters").max(1024).optional(),
   LOCKBOX_ADMIN_EMAIL: z.email().default("admin@lockbox.local"),
   LOCKBOX_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
   LOCKBOX_MANAGER_WINDOW_MINUTES: minutes(720, 7 * 24 * 60),
@@ -34,6 +37,12 @@ export interface Config {
   databaseUrl?: string;
   publicUrl: string;
   smtpUrl?: string;
+  /** From header of every mail; default "Lockbox <lockbox@<public host>>". */
+  smtpFrom: string;
+  /** Lets webhooks target loopback/private addresses (tests, closed networks); off by default. */
+  webhookAllowPrivate: boolean;
+  /** Encrypts signing keys at rest; without it a key file in the data folder is used. Never logged. */
+  secret?: string;
   adminEmail: string;
   adminPassword?: string;
   managerWindowMinutes: number;
@@ -62,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.LOCKBOX_DATABASE_URL,
     publicUrl: (e.LOCKBOX_PUBLIC_URL ?? `http://localhost:${e.LOCKBOX_PORT}`).replace(/\/$/, ""),
     smtpUrl: e.LOCKBOX_SMTP_URL,
+    smtpFrom: e.LOCKBOX_SMTP_FROM ?? `Lockbox <lockbox@${new URL(e.LOCKBOX_PUBLIC_URL ?? "http://localhost").hostname}>`,
+    webhookAllowPrivate: e.LOCKBOX_WEBHOOK_ALLOW_PRIVATE === "1" || e.LOCKBOX_WEBHOOK_ALLOW_PRIVATE === "true",
+    secret: e.LOCKBOX_SECRET,
     adminEmail: e.LOCKBOX_ADMIN_EMAIL.toLowerCase(),
     adminPassword: e.LOCKBOX_ADMIN_PASSWORD,
     managerWindowMinutes: e.LOCKBOX_MANAGER_WINDOW_MINUTES,

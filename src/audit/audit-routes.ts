@@ -7,6 +7,7 @@ import { callerOf } from "../http/authenticate.js";
 import { errorResponses, idSchema, isoTime, listOf, pageQuery } from "../http/common-schemas.js";
 import { readableChain } from "./audit-access.js";
 import { readChain, searchAudit } from "./audit-queries.js";
+import { listCheckpoints } from "./checkpoints.js";
 import { toCsv, toJsonl } from "./export-audit.js";
 
 const chainSchema = z.string().min(1).max(80);
@@ -47,6 +48,34 @@ export function auditRoutes(app: FastifyInstance, deps: Deps): void {
     async (req) => {
       const chain = readableChain(callerOf(req).user, req.query.chain);
       return searchAudit(deps.db, { ...req.query, chain });
+    },
+  );
+
+  // Every public key that ever signed, so checkpoints older than the JWKS's publication window
+  // still verify. Public keys are not secret: anyone may fetch them.
+  r.get(
+    "/v1/audit/jwks.json",
+    { config: { auth: false }, schema: { tags, description: "All public keys that ever signed a checkpoint (JWKS)" } },
+    async () => deps.keys.publicJwks({ includeUnpublished: true }),
+  );
+
+  r.get(
+    "/v1/audit/checkpoints",
+    {
+      schema: {
+        tags,
+        description: "The chain's signed checkpoints, oldest first: the --checkpoints input of `lockbox audit verify`.",
+        querystring: z.strictObject({ chain: chainSchema.optional() }),
+        response: {
+          200: listOf(z.object({ chain: z.string(), seq: z.number().int(), hash: z.string(), at: z.string(), jws: z.string() })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const chain = readableChain(callerOf(req).user, req.query.chain);
+      if (chain === null) throw invalidField("chain", "name the chain");
+      return { items: await listCheckpoints(deps, chain), nextCursor: null };
     },
   );
 

@@ -9,9 +9,13 @@ export interface ChainFault {
 
 /**
  * Checks a chain one event at a time, holding only the previous event's seq and hash, so a file
- * of any length verifies in constant memory. Feed it every line in order; the first fault wins.
+ * of any length verifies in constant memory. Feed it every line in order, then call finish();
+ * the first fault wins. With signed checkpoints (seq → hash, already verified), the event at
+ * each checkpoint must carry its hash, and the chain must reach the last checkpoint.
  */
 export class ChainVerifier {
+  constructor(private readonly checkpoints: ReadonlyMap<number, string> = new Map()) {}
+
   private chain: string | undefined;
   private lastSeq = 0;
   private lastHash = GENESIS_HASH;
@@ -52,10 +56,23 @@ export class ChainVerifier {
     const { hash, ...unsealed } = event;
     if (unsealed.prevHash !== this.lastHash) return fault("prevHash does not match the previous event's hash");
     if (hashEvent(unsealed) !== hash) return fault("hash does not match the event's content");
+    const signed = this.checkpoints.get(event.seq);
+    if (signed !== undefined && signed !== hash) return fault("event differs from the signed checkpoint at this seq");
     this.lastSeq = event.seq;
     this.lastHash = hash;
     this.count += 1;
     return undefined;
+  }
+
+  /** After the last line: a checkpoint beyond the last event proves events were cut from the end. */
+  finish(): ChainFault | undefined {
+    const beyond = [...this.checkpoints.keys()].filter((seq) => seq > this.lastSeq);
+    if (beyond.length === 0) return undefined;
+    return {
+      seq: this.lastSeq + 1,
+      line: this.line,
+      reason: `events after seq ${this.lastSeq} are missing: a signed checkpoint covers seq ${Math.max(...beyond)}`,
+    };
   }
 
   get head(): { chain: string | undefined; seq: number; hash: string } {

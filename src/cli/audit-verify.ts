@@ -1,24 +1,77 @@
 import fs from "node:fs";
 import readline from "node:readline";
+import type { JSONWebKeySet } from "jose";
 import { ChainVerifier } from "../audit/verify-chain.js";
+import { type CheckpointItem, verifyCheckpointSignatures } from "../audit/verify-checkpoints.js";
 import { fail } from "./fail.js";
+import { startProgress } from "./progress.js";
+
+export interface VerifyOptions {
+  /** A JWKS file or an http(s) URL serving one (e.g. /v1/audit/jwks.json). */
+  jwks?: string;
+  /** The JSON `GET /v1/audit/checkpoints` returns. */
+  checkpoints?: string;
+}
 
 /**
- * Exit codes: 0 the chain verifies; 1 it does not (the first bad seq is named); 2 the file
- * cannot be read.
+ * Exit codes: 0 the chain (and every given checkpoint) verifies; 1 it does not — one line names
+ * the first bad seq and why; 2 a file cannot be read or the options do not fit.
  */
-export async function auditVerify(file: string, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+export async function auditVerify(file: string, options: VerifyOptions = {}, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   if (!fs.existsSync(file)) fail(`cannot read ${file}: no such file`, 2);
-  const verifier = new ChainVerifier();
-  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) {
-    const fault = verifier.pushLine(line);
-    if (fault) {
-      lines.close();
-      fail(`chain broken at seq ${fault.seq} (line ${fault.line}): ${fault.reason}`, 1);
+  const checkpoints = options.checkpoints ? await loadCheckpoints(options.checkpoints, options.jwks) : [];
+  const verifier = new ChainVerifier(new Map(checkpoints.map((c) => [c.seq, c.hash])));
+  const input = fs.createReadStream(file);
+  // Only on a terminal (stderr); measured in bytes read, so it needs no first pass over the file.
+  const progress = startProgress({ label: "verifying", total: fs.statSync(file).size, unit: "bytes" });
+  input.on("data", (chunk) => progress.advance(chunk.length));
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  const broken = (fault: { seq: number | null; line: number; reason: string }): never => {
+    lines.close();
+    return fail(`chain broken at seq ${fault.seq} (line ${fault.line}): ${fault.reason}`, 1);
+  };
+  try {
+    for await (const line of lines) {
+      const fault = verifier.pushLine(line);
+      if (fault) broken(fault);
     }
+  } finally {
+    progress.stop();
   }
   const head = verifier.head;
   if (verifier.count === 0) fail(`${file} holds no audit events`, 1);
-  out.write(`ok: ${verifier.count} events of chain ${head.chain} verify; head seq ${head.seq} hash ${head.hash}\n`);
+  const tail = verifier.finish();
+  if (tail) broken(tail);
+  if (checkpoints.some((c) => c.chain !== head.chain)) fail(`the checkpoints are not of chain ${head.chain}`, 1);
+  const signed = checkpoints.length ? `, ${checkpoints.length} signed checkpoints match` : "";
+  out.write(`ok: ${verifier.count} events of chain ${head.chain} verify${signed}; head seq ${head.seq} hash ${head.hash}\n`);
+}
+
+async function loadCheckpoints(file: string, jwksSource: string | undefined): Promise<CheckpointItem[]> {
+  if (!jwksSource) fail("--checkpoints needs --jwks to check their signatures", 2);
+  let items: CheckpointItem[];
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as { items?: CheckpointItem[] };
+    if (!Array.isArray(parsed.items)) throw new Error("no items");
+    items = parsed.items;
+  } catch (err) {
+    return fail(`cannot read checkpoints from ${file}: ${err instanceof Error ? err.message : String(err)}`, 2);
+  }
+  const jwks = await loadJwks(jwksSource);
+  const fault = await verifyCheckpointSignatures(items, jwks, undefined);
+  if (fault) fail(`chain broken at seq ${fault.seq}: ${fault.reason}`, 1);
+  return items;
+}
+
+async function loadJwks(source: string): Promise<JSONWebKeySet> {
+  try {
+    if (/^https?:\/\//.test(source)) {
+      const res = await fetch(source);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return (await res.json()) as JSONWebKeySet;
+    }
+    return JSON.parse(fs.readFileSync(source, "utf8")) as JSONWebKeySet;
+  } catch (err) {
+    return fail(`cannot read the JWKS from ${source}: ${err instanceof Error ? err.message : String(err)}`, 2);
+  }
 }

@@ -1,4 +1,7 @@
+import type { AddressInfo } from "node:net";
 import path from "node:path";
+import type { App } from "../app.js";
+import { gatewayWalkthrough, startDemoGateway } from "../demo/demo-gateway.js";
 import type { Config } from "../config.js";
 import { findUserRowByEmail, toUser } from "../identity/user-queries.js";
 import { seedDemo } from "../demo/seed-demo.js";
@@ -11,7 +14,7 @@ import { serve } from "./serve.js";
  */
 export async function demo(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const demoConfig = env.LOCKBOX_DATA_DIR ? config : { ...config, dataDir: path.resolve("demo-data") };
-  await serve(demoConfig, async (app) => {
+  const app = await serve(demoConfig, async (app) => {
     const seeded = await app.deps.db.selectFrom("tenants").select("id").limit(1).executeTakeFirst();
     if (seeded) {
       process.stdout.write("Demo data already present; passwords were printed when it was seeded.\n");
@@ -26,4 +29,28 @@ export async function demo(config: Config, env: NodeJS.ProcessEnv = process.env)
       process.stdout.write(`  ${l.org.padEnd(9)} ${l.role.padEnd(17)} ${l.email.padEnd(width)}  ${l.password}\n`);
     }
   });
+  await showGateway(app, demoConfig);
 }
+
+/** The enforcement part of the demo: a sample mailbox admin API behind `lockbox gateway`. */
+async function showGateway(app: App, config: Config): Promise<void> {
+  const adminRow = await findUserRowByEmail(app.deps.db, config.adminEmail);
+  const contoso = await app.deps.db.selectFrom("tenants").select("id").where("name", "=", "Contoso").executeTakeFirst();
+  if (!adminRow || !contoso) return;
+  const gatewayPort = config.port === 0 ? 0 : config.port + 1;
+  const gw = await startDemoGateway(app, { user: toUser(adminRow) }, gatewayPort);
+  const request = await app.deps.db
+    .selectFrom("access_requests")
+    .select("id")
+    .where("ticket", "=", "CASE-1003")
+    .where("tenant_id", "=", contoso.id)
+    .executeTakeFirst();
+  const address = app.server.server.address() as AddressInfo;
+  process.stdout.write(
+    gatewayWalkthrough({ server: `http://127.0.0.1:${address.port}`, gateway: gw.gatewayUrl, tenantId: contoso.id, requestId: request?.id }),
+  );
+  const stop = () => void gw.close();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+

@@ -2,12 +2,13 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { ConfigError, loadConfig } from "../config.js";
-import { connectDb } from "../db/connect.js";
-import { migrateToLatest } from "../db/migrate.js";
-import { auditVerify } from "./audit-verify.js";
-import { demo } from "./demo.js";
+import { registerClientCommands } from "./client/register.js";
 import { CliError } from "./fail.js";
-import { serve } from "./serve.js";
+import { registerGatewayCommand } from "./gateway.js";
+import { registerKeyCommands } from "./keys.js";
+
+// The server side (Fastify, the database drivers) loads only for the commands that need it, so a
+// client command starts in a fraction of the time.
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -21,6 +22,7 @@ program
   .command("serve")
   .description("run the Lockbox server (configuration from LOCKBOX_* environment variables)")
   .action(async () => {
+    const { serve } = await import("./serve.js");
     await serve(loadConfig());
   });
 
@@ -28,9 +30,14 @@ program
   .command("migrate")
   .description("apply database migrations and exit")
   .action(async () => {
+    const [{ connectDb }, { migrateToLatest }, { trackActivity }] = await Promise.all([
+      import("../db/connect.js"),
+      import("../db/migrate.js"),
+      import("./progress.js"),
+    ]);
     const db = connectDb(loadConfig());
     try {
-      const applied = await migrateToLatest(db);
+      const applied = await trackActivity("migrating", () => migrateToLatest(db));
       process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "database is up to date\n");
     } finally {
       await db.destroy();
@@ -41,6 +48,7 @@ program
   .command("demo")
   .description("run a server seeded with a demo provider, two tenants and one user per role")
   .action(async () => {
+    const { demo } = await import("./demo.js");
     await demo(loadConfig());
   });
 
@@ -49,10 +57,22 @@ audit
   .command("verify")
   .description("re-compute every hash of an exported chain (JSONL) and check its continuity")
   .argument("<file>", "a JSONL export from GET /v1/audit/export")
-  .addHelpText("after", "\nExit codes: 0 verified, 1 broken (names the first bad seq), 2 unreadable file.\n\nExample:\n  lockbox audit verify tenant.jsonl")
-  .action(async (file: string) => {
-    await auditVerify(file);
+  .option("--jwks <file|url>", "public keys (JWKS) that sign checkpoints, e.g. SERVER/v1/audit/jwks.json")
+  .option("--checkpoints <file>", "the JSON of GET /v1/audit/checkpoints?chain=…; needs --jwks")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 verified, 1 broken (names the first bad seq), 2 unreadable input.\n\nExamples:\n" +
+      "  lockbox audit verify tenant.jsonl\n" +
+      "  lockbox audit verify tenant.jsonl --jwks https://lockbox.example/v1/audit/jwks.json --checkpoints checkpoints.json",
+  )
+  .action(async (file: string, opts: { jwks?: string; checkpoints?: string }) => {
+    const { auditVerify } = await import("./audit-verify.js");
+    await auditVerify(file, opts);
   });
+
+registerKeyCommands(program);
+registerGatewayCommand(program);
+registerClientCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof CliError) {

@@ -9,22 +9,10 @@ export async function serve(config: Config, afterStart?: (app: App) => Promise<v
   const admin = await bootstrapAdmin(app.deps);
   await afterStart?.(app);
   app.sweeper.start();
+  app.checkpointer.start();
+  app.dispatcher.start();
   await app.server.listen({ port: config.port, host: config.host });
-  const where = config.databaseUrl ? "PostgreSQL" : `${config.dataDir}/lockbox.db`;
-  process.stdout.write(`\nLockbox is running at ${config.publicUrl} (data: ${where})\n`);
-  process.stdout.write(`  API docs: ${config.publicUrl}/docs\n`);
-  if (admin?.generatedPassword) {
-    process.stdout.write(
-      `  First start: provider admin ${admin.email} with password ${admin.generatedPassword}\n` +
-        "  (shown once; set LOCKBOX_ADMIN_PASSWORD to choose it)\n",
-    );
-  } else if (admin) {
-    process.stdout.write(`  First start: provider admin ${admin.email} with the password in LOCKBOX_ADMIN_PASSWORD\n`);
-  }
-  process.stdout.write(
-    `  Sign in: curl -c cookies.txt -H 'content-type: application/json' -d '{"email":"…","password":"…"}' ${config.publicUrl}/v1/auth/login\n\n`,
-  );
-
+  // Handlers go in before anything is printed: whoever reads "running" may signal at once.
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -40,5 +28,20 @@ export async function serve(config: Config, afterStart?: (app: App) => Promise<v
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+  const where = config.databaseUrl ? "PostgreSQL" : `${config.dataDir}/lockbox.db`;
+  process.stdout.write(`\nLockbox is running at ${config.publicUrl} (data: ${where})\n`);
+  process.stdout.write(`  API docs: ${config.publicUrl}/docs\n`);
+  if (admin?.generatedPassword) {
+    process.stdout.write(
+      `  First start: provider admin ${admin.email} with password ${admin.generatedPassword}\n` +
+        "  (shown once; set LOCKBOX_ADMIN_PASSWORD to choose it)\n",
+    );
+  } else if (admin) {
+    process.stdout.write(`  First start: provider admin ${admin.email} with the password in LOCKBOX_ADMIN_PASSWORD\n`);
+  }
+  process.stdout.write(
+    `  Sign in: curl -c cookies.txt -H 'content-type: application/json' -d '{"email":"…","password":"…"}' ${config.publicUrl}/v1/auth/login\n\n`,
+  );
+
   return app;
 }

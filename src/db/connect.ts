@@ -17,9 +17,11 @@ export interface DbTarget {
  */
 export function connectDb(target: DbTarget): Db {
   if (target.databaseUrl) {
-    return new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: target.databaseUrl, max: 10 }) }),
-    });
+    const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 10 });
+    // An idle connection the server drops (restart, failover) is reported here; without a
+    // listener it would crash the process. The pool replaces it; queries in flight fail alone.
+    pool.on("error", (err) => process.emitWarning(`PostgreSQL connection lost: ${err.message}`));
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   fs.mkdirSync(target.dataDir, { recursive: true });
   const file = new SQLite(path.join(target.dataDir, "lockbox.db"));

@@ -1,9 +1,15 @@
 import { type Kysely, type Migration, Migrator } from "kysely";
 import * as initial from "./migrations/0001-initial.js";
+import * as enforcement from "./migrations/0002-enforcement.js";
+import * as notifications from "./migrations/0003-notifications.js";
+import * as checkpoints from "./migrations/0004-checkpoints.js";
 
 /** Migrations are imported, not read from disk, so the compiled package carries them. */
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
+  "0002-enforcement": enforcement,
+  "0003-notifications": notifications,
+  "0004-checkpoints": checkpoints,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

@@ -109,10 +109,92 @@ export interface AuditEventTable {
   hash: string;
 }
 
+export interface AuditCheckpointTable {
+  chain: string;
+  seq: number;
+  hash: string;
+  at: string;
+  jws: string;
+}
+
 export interface AuditHeadTable {
   chain: string;
   seq: number;
   hash: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  kind: "email" | "webhook";
+  idempotency_key: string;
+  destination: string;
+  payload: string; // JSON, see src/notify/outbox.ts
+  status: "pending" | "sent" | "failed" | "canceled";
+  attempts: number;
+  created_at: string;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  claim_token: string | null;
+  last_error: string | null;
+  sent_at: string | null;
+}
+
+export interface WebhookTable {
+  id: string;
+  tenant_id: string | null; // null: the provider's
+  url: string;
+  events: string | null; // JSON string[]; null: every request event
+  secret: string; // encrypted (AES-256-GCM), not hashed: it must be usable to sign (src/notify/webhook-secrets.ts)
+  created_by: string;
+  created_at: string;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+  deleted_at: string | null;
+}
+
+export interface WebhookDeliveryTable {
+  id: string;
+  webhook_id: string;
+  outbox_id: string;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  at: string;
+  ok: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface NotificationReminderTable {
+  request_id: string;
+  stage: string;
+  created_at: string;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  public_jwk: string; // JSON JWK (OKP Ed25519)
+  private_key_enc: string;
+  created_at: string;
+  retired_at: string | null;
+  publish_until: string | null;
+}
+
+export interface ServiceCredentialTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface RevocationTable {
+  cursor: number;
+  request_id: string;
+  tenant_id: string;
+  at: string;
+  reason: string;
 }
 
 export interface Database {
@@ -126,6 +208,14 @@ export interface Database {
   request_approvals: RequestApprovalTable;
   audit_events: AuditEventTable;
   audit_heads: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointTable;
+  outbox: OutboxTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  notification_reminders: NotificationReminderTable;
+  signing_keys: SigningKeyTable;
+  service_credentials: ServiceCredentialTable;
+  revocations: RevocationTable;
 }
 
 export type Db = Kysely<Database>;

@@ -15,6 +15,11 @@ import { tenantRoutes } from "../tenants/tenant-routes.js";
 import { installAuthentication } from "./authenticate.js";
 import { installErrorHandler } from "./error-handler.js";
 import { healthRoutes } from "./health-routes.js";
+import { webRoutes } from "./web-routes.js";
+import { webhookRoutes } from "../notify/webhook-routes.js";
+import { grantRoutes } from "../grants/grant-routes.js";
+import { serviceCredentialRoutes } from "../grants/service-credential-routes.js";
+import { jwksRoute } from "../keys/jwks-route.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -31,8 +36,20 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
-  app.addHook("onSend", async (request, reply) => {
+  // An empty JSON body means "nothing to say" (e.g. `curl -X POST -H 'content-type:
+  // application/json' …/approve`); anything else goes through Fastify's safe JSON parser, which
+  // refuses prototype-poisoning keys.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString();
+    // Only a body that starts with whitespace can be blank; the common case costs one compare.
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")) return done(null, null);
+    return parseJson(request, text, done);
+  });
+  // Set first thing, so every answer carries it, errors and 404s included.
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
 
   await app.register(cookie);
@@ -48,6 +65,7 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
         securitySchemes: {
           bearer: { type: "http", scheme: "bearer", description: "Personal API token lbx_…" },
           session: { type: "apiKey", in: "cookie", name: "lockbox_session" },
+          service: { type: "http", scheme: "bearer", description: "Service credential lbs_… (access check, activity, revocations)" },
         },
       },
       security: [{ bearer: [] }, { session: [] }],
@@ -57,6 +75,7 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, deps);
+  jwksRoute(app, deps);
 
   await app.register(async (api) => {
     installAuthentication(api, deps);
@@ -65,7 +84,12 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
     tenantRoutes(api, deps);
     serviceRoutes(api, deps);
     requestRoutes(api, deps);
+    grantRoutes(api, deps);
+    serviceCredentialRoutes(api, deps);
     auditRoutes(api, deps);
+    webhookRoutes(api, deps);
   });
+  // The admin center, outside the authenticated API: its page loads before anyone signs in.
+  await webRoutes(app);
   return app;
 }

@@ -1,34 +1,10 @@
 import type { Deps } from "../deps.js";
+import { createPeriodicJob, type PeriodicJob } from "../jobs/periodic-job.js";
 import { sweepRequests } from "./sweep-requests.js";
 
-export interface Sweeper {
-  runOnce(): Promise<number>;
-  start(): void;
-  stop(): Promise<void>;
-}
+export type Sweeper = PeriodicJob;
 
-/** Runs sweepRequests every `sweepSeconds`, one run at a time; a failed run is logged and retried. */
+/** Records ended requests every `sweepSeconds` (see sweepRequests). */
 export function createSweeper(deps: Deps): Sweeper {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-  const runOnce = async () => {
-    running ??= sweepRequests(deps).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  return {
-    runOnce,
-    start() {
-      timer ??= setInterval(() => {
-        runOnce().catch((err: unknown) => deps.log.error({ err }, "sweeper run failed"));
-      }, deps.config.sweepSeconds * 1000);
-      timer.unref();
-    },
-    async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      await running?.catch(() => undefined);
-    },
-  };
+  return createPeriodicJob("sweeper", deps.config.sweepSeconds * 1000, () => sweepRequests(deps), deps.log);
 }

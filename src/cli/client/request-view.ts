@@ -1,0 +1,103 @@
+import type { AccessRequest } from "../../requests/access-request.js";
+import { minutes, paint, relative, type Style, table, when } from "./output.js";
+
+const statusStyle: Record<string, Style> = {
+  pending_manager: "yellow",
+  pending_customer: "yellow",
+  approved: "green",
+  rejected: "red",
+  denied: "red",
+  revoked: "red",
+  expired: "dim",
+  canceled: "dim",
+  completed: "dim",
+};
+
+export function statusText(status: string): string {
+  return paint(statusStyle[status] ?? "bold", status);
+}
+
+/** What the request waits for, or how its access stands, in a few words. */
+export function stateLine(r: AccessRequest): string {
+  switch (r.status) {
+    case "pending_manager":
+      return `waiting for a provider manager until ${when(r.decideBy)}`;
+    case "pending_customer": {
+      const of = r.requiredApprovals ? `, ${r.approvals.length} of ${r.requiredApprovals} approvals` : "";
+      return `waiting for the customer until ${when(r.decideBy)}${of}`;
+    }
+    case "approved":
+      return `access until ${when(r.accessEndsAt)}`;
+    default:
+      return `ended ${endedText(r)}`;
+  }
+}
+
+/** "2026-01-05 10:10 UTC (just now) by Adam (access window over)"; the reason only when it adds to the status. */
+function endedText(r: AccessRequest): string {
+  const by = r.endedBy ? ` by ${r.endedBy.name}` : "";
+  const why = r.endReason && r.endReason !== r.status ? ` (${r.endReason.replaceAll("_", " ")})` : "";
+  return `${when(r.endedAt)}${by}${why}`;
+}
+
+/** The deadline column of the list: when the current stage closes. */
+function deadline(r: AccessRequest): string {
+  if (r.status === "pending_manager" || r.status === "pending_customer") return `decide ${relative(r.decideBy)}`;
+  if (r.status === "approved" && r.accessEndsAt) return `ends ${relative(r.accessEndsAt)}`;
+  return "-";
+}
+
+export function requestTable(items: AccessRequest[]): string {
+  return table(
+    ["ID", "STATUS", "TICKET", "TENANT", "REQUESTER", "SERVICES", "ACCESS", "DEADLINE"],
+    items.map((r) => [
+      r.id,
+      statusText(r.status),
+      r.ticket,
+      r.tenantId,
+      r.requester.name,
+      r.services.join(","),
+      `${r.accessLevel} ${minutes(r.grantedMinutes ?? r.requestedMinutes)}`,
+      deadline(r),
+    ]),
+  );
+}
+
+const quoted = (comment: string | null) => (comment ? ` "${comment}"` : "");
+
+/** `requests show`: every field a person needs to decide, one per line. */
+export function requestSummary(r: AccessRequest): string {
+  const rows: [string, string][] = [
+    ["Request", r.id],
+    ["Status", `${statusText(r.status)}: ${stateLine(r)}`],
+    ["Tenant", r.tenantId],
+    ["Ticket", r.ticket],
+    ["Reason", r.reason],
+    ["Services", r.services.join(", ")],
+    [
+      "Access",
+      `${r.accessLevel} for ${minutes(r.requestedMinutes)}${r.grantedMinutes !== null && r.grantedMinutes !== r.requestedMinutes ? ` (granted ${minutes(r.grantedMinutes)})` : ""}`,
+    ],
+    ["Requester", `${r.requester.name} <${r.requester.email}>`],
+    ["Created", when(r.createdAt)],
+  ];
+  if (r.status === "pending_manager" || r.status === "pending_customer") rows.push(["Decide by", when(r.decideBy)]);
+  if (r.managerDecision) {
+    const d = r.managerDecision;
+    rows.push(["Manager", `${d.decision === "approve" ? "approved" : "rejected"} by ${d.by.name}, ${when(d.at)}${quoted(d.comment)}`]);
+  }
+  const needed = r.requiredApprovals ? ` (${r.approvals.length} of ${r.requiredApprovals})` : "";
+  r.approvals.forEach((a, i) => rows.push([i === 0 ? `Approvals${needed}` : "", `${a.by.name}, ${when(a.at)}${quoted(a.comment)}`]));
+  if (r.customerDecision && r.customerDecision.decision !== "approve") {
+    const d = r.customerDecision;
+    rows.push(["Customer", `denied by ${d.by.name}, ${when(d.at)}${quoted(d.comment)}`]);
+  }
+  if (r.accessStartsAt) rows.push(["Access from", when(r.accessStartsAt)], ["Access until", when(r.accessEndsAt)]);
+  if (r.endedAt) rows.push(["Ended", endedText(r)]);
+  return table(null, rows.map(([k, v]) => [paint("bold", k), v]));
+}
+
+/** After an action: the new status and what happens next, in one line. */
+export function outcomeLine(r: AccessRequest): string {
+  return `Request ${r.id} is ${statusText(r.status)}: ${stateLine(r)}`;
+}

@@ -1,0 +1,215 @@
+import type { AccessRequestTable, Queryable } from "../db/schema.js";
+
+export type AccessLevel = "read" | "write";
+
+/** An approved request as the access check needs it. */
+export interface Grant {
+  requestId: string;
+  userId: string;
+  tenantId: string;
+  services: ReadonlySet<string>;
+  accessLevel: AccessLevel;
+  startsAtMs: number;
+  endsAtMs: number;
+  endsAt: string;
+}
+
+export type CheckReason =
+  | "granted"
+  | "no_active_grant"
+  | "service_not_granted"
+  | "insufficient_access"
+  | "expired"
+  | "not_started";
+
+export interface CheckResult {
+  allowed: boolean;
+  requestId?: string;
+  expiresAt?: string;
+  reason: CheckReason;
+}
+
+type GrantRow = Pick<
+  AccessRequestTable,
+  "id" | "requester_id" | "tenant_id" | "services" | "access_level" | "access_starts_at" | "access_ends_at" | "status"
+>;
+
+export function grantOf(row: GrantRow): Grant | undefined {
+  if (row.status !== "approved" || !row.access_starts_at || !row.access_ends_at) return undefined;
+  return {
+    requestId: row.id,
+    userId: row.requester_id,
+    tenantId: row.tenant_id,
+    services: new Set(JSON.parse(row.services) as string[]),
+    accessLevel: row.access_level,
+    startsAtMs: Date.parse(row.access_starts_at),
+    endsAtMs: Date.parse(row.access_ends_at),
+    endsAt: row.access_ends_at,
+  };
+}
+
+const grantColumns = [
+  "id",
+  "requester_id",
+  "tenant_id",
+  "services",
+  "access_level",
+  "access_starts_at",
+  "access_ends_at",
+  "status",
+] as const;
+
+const keyOf = (userId: string, tenantId: string) => `${userId}\u0000${tenantId}`;
+
+/**
+ * Active grants in memory, by (user, tenant), for the access check.
+ *
+ * What must stay true:
+ * - Only committed state is visible: the request listener applies changes in `afterCommit`
+ *   (see grant-listener.ts), so a rolled-back approval never allows anything.
+ * - Time is checked at answer time against the caller's `now`, so a grant past `accessEndsAt` is
+ *   refused even before the sweeper (or a refresh) removes it.
+ * - The index may lag other instances: `refresh(requestId)` re-reads one request and
+ *   `reloadAll()` rebuilds everything from the database. Today another instance's revocations
+ *   arrive through the revocations table (grant-sync.ts) and its new grants through the
+ *   database fallback on a miss (check-access.ts); PostgreSQL LISTEN/NOTIFY can drive
+ *   `refresh` directly.
+ */
+export class GrantIndex {
+  private byUser = new Map<string, Grant[]>();
+  private byId = new Map<string, Grant>();
+  /**
+   * Requests whose grant has ended (revoked or completed: terminal, never active again), with
+   * when we learned it. A database read that started before the end committed (reloadAll,
+   * refresh, the miss fallback) can finish after it; these tombstones keep such a stale read
+   * from bringing the grant back.
+   */
+  private readonly ended = new Map<string, number>();
+
+  constructor(private readonly db: Queryable) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Replaces the whole index with the approved requests not yet ended at `now`. */
+  async reloadAll(now: Date): Promise<void> {
+    const rows = await this.db
+      .selectFrom("access_requests")
+      .select(grantColumns)
+      .where("status", "=", "approved")
+      .where("access_ends_at", ">", now.toISOString())
+      .execute();
+    const byUser = new Map<string, Grant[]>();
+    const byId = new Map<string, Grant>();
+    for (const row of rows) {
+      const g = grantOf(row);
+      if (!g || this.ended.has(g.requestId)) continue;
+      byId.set(g.requestId, g);
+      const key = keyOf(g.userId, g.tenantId);
+      byUser.set(key, [...(byUser.get(key) ?? []), g]);
+    }
+    this.byUser = byUser;
+    this.byId = byId;
+  }
+
+  /** Re-reads one request from the database and puts it in or takes it out. */
+  async refresh(requestId: string): Promise<void> {
+    const row = await this.db.selectFrom("access_requests").select(grantColumns).where("id", "=", requestId).executeTakeFirst();
+    const g = row && grantOf(row);
+    if (g) this.put(g);
+    else if (row && (row.status === "revoked" || row.status === "completed")) this.end(requestId);
+    else this.remove(requestId);
+  }
+
+  /** Loads the user's approved grants in a tenant from the database (the fallback on a miss). */
+  async refreshUser(userId: string, tenantId: string, now: Date): Promise<boolean> {
+    const rows = await this.db
+      .selectFrom("access_requests")
+      .select(grantColumns)
+      .where("requester_id", "=", userId)
+      .where("tenant_id", "=", tenantId)
+      .where("status", "=", "approved")
+      .where("access_ends_at", ">", now.toISOString())
+      .execute();
+    let added = false;
+    for (const row of rows) {
+      const g = grantOf(row);
+      if (g && !this.byId.has(g.requestId)) {
+        this.put(g);
+        added = true;
+      }
+    }
+    return added;
+  }
+
+  put(grant: Grant): void {
+    if (this.ended.has(grant.requestId)) return;
+    this.remove(grant.requestId);
+    this.byId.set(grant.requestId, grant);
+    const key = keyOf(grant.userId, grant.tenantId);
+    const list = this.byUser.get(key);
+    if (list) list.push(grant);
+    else this.byUser.set(key, [grant]);
+  }
+
+  /** The grant has ended for good (revoked, released, completed): out, and never back. */
+  end(requestId: string): void {
+    this.ended.set(requestId, Date.now());
+    this.remove(requestId);
+  }
+
+  remove(requestId: string): void {
+    const g = this.byId.get(requestId);
+    if (!g) return;
+    this.byId.delete(requestId);
+    const key = keyOf(g.userId, g.tenantId);
+    const rest = (this.byUser.get(key) ?? []).filter((x) => x.requestId !== requestId);
+    if (rest.length) this.byUser.set(key, rest);
+    else this.byUser.delete(key);
+  }
+
+  /**
+   * Drops grants that ended before `now`, and tombstones older than any grant can live (a day,
+   * the longest access cap), by which time no stale read can still hold them. Memory only:
+   * answers never depend on it.
+   */
+  prune(now: Date): void {
+    const t = now.getTime();
+    for (const g of [...this.byId.values()]) if (g.endsAtMs <= t) this.remove(g.requestId);
+    const cutoff = Date.now() - 25 * 60 * 60_000;
+    for (const [id, at] of this.ended) if (at < cutoff) this.ended.delete(id);
+  }
+
+  /**
+   * The answer from memory. `write` includes `read`. Of several grants that allow, the one
+   * lasting longest answers. Never allows outside [accessStartsAt, accessEndsAt).
+   */
+  check(userId: string, tenantId: string, service: string, level: AccessLevel, now: Date): CheckResult {
+    const grants = this.byUser.get(keyOf(userId, tenantId));
+    if (!grants) return { allowed: false, reason: "no_active_grant" };
+    const t = now.getTime();
+    let best: Grant | undefined;
+    let reason: CheckReason = "no_active_grant";
+    const rank: Record<CheckReason, number> = {
+      granted: 6,
+      insufficient_access: 5,
+      service_not_granted: 4,
+      not_started: 3,
+      expired: 2,
+      no_active_grant: 1,
+    };
+    for (const g of grants) {
+      let r: CheckReason;
+      if (t >= g.endsAtMs) r = "expired";
+      else if (t < g.startsAtMs) r = "not_started";
+      else if (!g.services.has(service)) r = "service_not_granted";
+      else if (level === "write" && g.accessLevel !== "write") r = "insufficient_access";
+      else r = "granted";
+      if (r === "granted" && (!best || g.endsAtMs > best.endsAtMs)) best = g;
+      if (rank[r] > rank[reason]) reason = r;
+    }
+    if (best) return { allowed: true, requestId: best.requestId, expiresAt: best.endsAt, reason: "granted" };
+    return { allowed: false, reason };
+  }
+}

@@ -1,0 +1,144 @@
+import type { AccessRequest } from "../requests/access-request.js";
+import type { RequestEvent } from "../requests/request-events.js";
+import type { EmailPayload } from "./outbox.js";
+
+/**
+ * Mail text for every notification. A mail links to the request in the admin center and nothing
+ * else: never a token, never a link that signs anyone in — whoever follows it signs in as usual.
+ */
+interface MailParts {
+  subject: string;
+  intro: string;
+  facts: [string, string][];
+  link?: { url: string; label: string };
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** "2026-01-05 21:00 UTC (2026-01-05T21:00:00.000Z)": readable, and exact for machines. */
+export function formatUtc(isoTime: string): string {
+  return `${isoTime.slice(0, 16).replace("T", " ")} UTC (${isoTime})`;
+}
+
+export const requestLink = (publicUrl: string, id: string) => `${publicUrl}/requests/${encodeURIComponent(id)}`;
+
+function render(parts: MailParts): Omit<EmailPayload, "to"> {
+  const width = Math.max(...parts.facts.map(([k]) => k.length));
+  const text = [
+    parts.intro,
+    "",
+    ...parts.facts.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`),
+    ...(parts.link ? ["", `${parts.link.label}: ${parts.link.url}`] : []),
+    "",
+    "-- ",
+    "Lockbox. You receive this mail because of your role or because your address is on the notification list.",
+    "",
+  ].join("\n");
+  const rows = parts.facts
+    .map(([k, v]) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
+    .join("");
+  const html = [
+    "<!doctype html><html><body style=\"font-family:sans-serif\">",
+    `<p>${escapeHtml(parts.intro)}</p>`,
+    `<table>${rows}</table>`,
+    parts.link ? `<p><a href="${escapeHtml(parts.link.url)}">${escapeHtml(parts.link.label)}</a></p>` : "",
+    '<p style="color:#666;font-size:small">Lockbox. You receive this mail because of your role or because your address is on the notification list.</p>',
+    "</body></html>",
+  ].join("\n");
+  return { subject: parts.subject, text, html };
+}
+
+function requestFacts(r: AccessRequest, tenantName: string): [string, string][] {
+  const facts: [string, string][] = [
+    ["Ticket", r.ticket],
+    ["Tenant", tenantName],
+    ["Services", r.services.join(", ")],
+    ["Access", r.accessLevel],
+    ["Duration", r.grantedMinutes !== null && r.grantedMinutes !== r.requestedMinutes
+      ? `${r.grantedMinutes} minutes (requested ${r.requestedMinutes})`
+      : `${r.requestedMinutes} minutes`],
+    ["Requested by", `${r.requester.name} <${r.requester.email}>`],
+    ["Reason", r.reason],
+    ["Status", r.status],
+  ];
+  if (r.status === "pending_manager" || r.status === "pending_customer") facts.push(["Decide by", formatUtc(r.decideBy)]);
+  if (r.status === "approved" && r.accessEndsAt) facts.push(["Access ends", formatUtc(r.accessEndsAt)]);
+  if (r.endedAt && r.status !== "approved") facts.push(["Ended", formatUtc(r.endedAt)]);
+  return facts;
+}
+
+/** The headline of a request step, by audit operation and resulting status. */
+function headline(event: RequestEvent, r: AccessRequest, tenantName: string): { subject: string; intro: string } {
+  const who = event.actor.name;
+  const t = r.ticket;
+  switch (event.operation) {
+    case "request.created":
+      return { subject: `New data access request ${t} for ${tenantName} needs a manager`, intro: `${who} asks for access to ${tenantName}'s data. A provider manager must approve or reject it before the deadline.` };
+    case "request.manager_approved":
+      return r.status === "pending_customer"
+        ? { subject: `Approval needed: data access request ${t} to ${tenantName}'s data`, intro: `The provider asks for access to ${tenantName}'s data (manager approval by ${who}). Approve or deny it in Lockbox before the deadline; without a decision it expires.` }
+        : { subject: `Data access request ${t} was approved`, intro: `${who} approved the request; no customer approval was required. Access is open now.` };
+    case "request.approved":
+      return event.details.final === true
+        ? { subject: `Data access request ${t} was approved by ${tenantName}`, intro: `${who} gave the final customer approval. Access is open now.` }
+        : { subject: `Data access request ${t} received an approval`, intro: `${who} approved the request (${String(event.details.approvals)} of ${String(event.details.requiredApprovals)} approvals needed).` };
+    case "request.rejected":
+      return { subject: `Data access request ${t} was rejected`, intro: `${who} rejected the request.` };
+    case "request.denied":
+      return { subject: `Data access request ${t} was denied by ${tenantName}`, intro: `${who} denied the request on behalf of ${tenantName}.` };
+    case "request.canceled":
+      return { subject: `Data access request ${t} was canceled`, intro: `${who} canceled the request.` };
+    case "request.revoked":
+      return { subject: `Access for request ${t} was revoked`, intro: `${who} revoked the access; it ended at once.` };
+    case "request.expired":
+      return { subject: `Data access request ${t} expired`, intro: "Nobody decided before the deadline, so the request expired. No access was granted." };
+    case "request.completed":
+      return event.actor.type === "system"
+        ? { subject: `Access for request ${t} has ended`, intro: "The access window is over; access ended by itself." }
+        : { subject: `Access for request ${t} has ended`, intro: `${who} released the access before its window ended.` };
+    default:
+      return { subject: `Data access request ${t}: ${event.operation}`, intro: `${who}: ${event.operation}.` };
+  }
+}
+
+export function composeRequestMail(publicUrl: string, event: RequestEvent, r: AccessRequest, tenantName: string): Omit<EmailPayload, "to"> {
+  const { subject, intro } = headline(event, r, tenantName);
+  const facts = requestFacts(r, tenantName);
+  const comment = event.details.comment;
+  if (typeof comment === "string" && comment.length > 0) facts.push(["Comment", comment]);
+  return render({
+    subject: `[Lockbox] ${subject}`,
+    intro,
+    facts,
+    link: { url: requestLink(publicUrl, r.id), label: "Open the request in Lockbox" },
+  });
+}
+
+export function composeReminderMail(publicUrl: string, r: AccessRequest, tenantName: string): Omit<EmailPayload, "to"> {
+  const stage = r.status === "pending_manager" ? "a provider manager" : `${tenantName}'s approvers`;
+  return render({
+    subject: `[Lockbox] Reminder: request ${r.ticket} expires at ${r.decideBy.slice(11, 16)} UTC without a decision`,
+    intro: `The data access request below is waiting for ${stage} and expires within the hour if nobody decides.`,
+    facts: requestFacts(r, tenantName),
+    link: { url: requestLink(publicUrl, r.id), label: "Open the request in Lockbox" },
+  });
+}
+
+export function composeWebhookDisabledMail(
+  hook: { id: string; url: string; tenantId: string | null },
+  reason: string,
+  at: string,
+): Omit<EmailPayload, "to"> {
+  return render({
+    subject: `[Lockbox] Webhook to ${new URL(hook.url).host} was disabled`,
+    intro: "Lockbox disabled a webhook endpoint because its deliveries kept failing for 24 hours. Fix the receiver, then register the endpoint again.",
+    facts: [
+      ["Endpoint", hook.url],
+      ["Webhook id", hook.id],
+      ["Owner", hook.tenantId === null ? "provider" : `tenant ${hook.tenantId}`],
+      ["Disabled", formatUtc(at)],
+      ["Last error", reason],
+    ],
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * Lockbox SDK: verify grant tokens offline, learn of early ends, report what engineers do.
+ *
+ * ```ts
+ * import { createVerifier } from "lockbox/sdk";
+ * const verifier = createVerifier({
+ *   jwksUrl: "https://lockbox.example.com/.well-known/jwks.json",
+ *   server: "https://lockbox.example.com",
+ *   token: process.env.LOCKBOX_TOKEN, // a service credential, lbs_…
+ * });
+ * const grant = await verifier.verify(tokenFromRequest, { tenant, service: "mail", access: "read" });
+ * verifier.reportActivity({ requestId: grant.requestId, operation: "read", target: "mailbox/42" });
+ * ```
+ *
+ * Depends only on `jose`: safe to embed in any Node 20+ service.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
+import { ActivityReporter, type ActivityReport } from "./activity-reporter.js";
+import { GrantError } from "./errors.js";
+import { RevocationWatcher } from "./revocation-watcher.js";
+
+export { GrantError, type GrantErrorCode } from "./errors.js";
+export type { ActivityReport } from "./activity-reporter.js";
+
+export type AccessLevel = "read" | "write";
+
+export interface VerifierOptions {
+  /** Where the public keys are, normally `<server>/.well-known/jwks.json`; fetched and cached. */
+  jwksUrl?: string | URL;
+  /** A fixed key set instead of jwksUrl (fully offline; no rotation without a restart). */
+  jwks?: JSONWebKeySet;
+  /** The Lockbox server: enables revocation polling and activity reporting (needs `token`). */
+  server?: string | URL;
+  /** A service credential (`lbs_…`) for the revocations feed and activity. */
+  token?: string;
+  /**
+   * Expected `iss` (the server's LOCKBOX_PUBLIC_URL); defaults to `server` when given. `false`
+   * skips the check (e.g. when `server` is an internal address): the JWKS already vouches for it.
+   */
+  issuer?: string | false;
+  /** How often to poll the revocations feed. Default 2000 ms. */
+  revocationPollMs?: number;
+  /**
+   * Refuse every token (code `revocations_unavailable`) when the feed has not been read for this
+   * long, rather than honour a grant that may have been revoked. Default 30 000 ms.
+   */
+  maxRevocationStalenessMs?: number;
+  /** Batching of reportActivity: flush at this many events (max 1000) or after flushMs. */
+  activityBatchSize?: number;
+  activityFlushMs?: number;
+  /** Oldest queued events are dropped beyond this many. Default 10 000. */
+  activityMaxQueue?: number;
+  /** The current time, for tests. */
+  now?: () => Date;
+  fetch?: typeof fetch;
+  /** Background failures (polling, posting activity). Default: ignored. */
+  onError?: (err: Error) => void;
+}
+
+export interface GrantRequirement {
+  tenant: string;
+  service: string;
+  /** `write` needs a write grant; `read` is satisfied by read or write. */
+  access: AccessLevel;
+}
+
+/** A verified grant: who may do what, where, until when, and under which request and ticket. */
+export interface VerifiedGrant {
+  requestId: string;
+  userId: string;
+  tenant: string;
+  services: string[];
+  access: AccessLevel;
+  ticket: string;
+  expiresAt: Date;
+  claims: JWTPayload;
+}
+
+export interface Verifier {
+  /** Verifies signature, time, tenant, service, access level and revocation; throws GrantError. */
+  verify(token: string, requirement: GrantRequirement): Promise<VerifiedGrant>;
+  /** Queues one activity event (batched; needs server and token). */
+  reportActivity(event: ActivityReport): void;
+  /** Posts queued activity now. */
+  flush(): Promise<void>;
+  /** Resolves after the first revocations sync (verify waits for it by itself). */
+  ready(): Promise<void>;
+  /** Stops polling and flushes activity. */
+  close(): Promise<void>;
+}
+
+const AUDIENCE = "lockbox";
+
+export function createVerifier(options: VerifierOptions): Verifier {
+  if (!options.jwks && !options.jwksUrl) throw new TypeError("createVerifier needs jwksUrl or jwks");
+  if (options.server && !options.token) throw new TypeError("createVerifier: server needs token (a service credential)");
+  const keys = options.jwks
+    ? createLocalJWKSet(options.jwks)
+    : createRemoteJWKSet(new URL(options.jwksUrl!), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 });
+  const server = options.server ? String(options.server).replace(/\/$/, "") : undefined;
+  const issuer = options.issuer === false ? undefined : (options.issuer ?? server);
+  const now = options.now ?? (() => new Date());
+  const onError = options.onError ?? (() => undefined);
+  const fetchFn = options.fetch ?? globalThis.fetch;
+
+  const watcher =
+    server && options.token
+      ? new RevocationWatcher({
+          server,
+          token: options.token,
+          pollMs: options.revocationPollMs ?? 2000,
+          maxStalenessMs: options.maxRevocationStalenessMs ?? 30_000,
+          fetch: fetchFn,
+          onError,
+        })
+      : undefined;
+  const reporter =
+    server && options.token
+      ? new ActivityReporter({
+          server,
+          token: options.token,
+          batchSize: Math.min(Math.max(options.activityBatchSize ?? 100, 1), 1000),
+          flushMs: options.activityFlushMs ?? 1000,
+          maxQueue: options.activityMaxQueue ?? 10_000,
+          fetch: fetchFn,
+          onError,
+          now,
+        })
+      : undefined;
+  let started: Promise<void> | undefined;
+  const ready = () => (started ??= watcher ? watcher.start().catch(onError) : Promise.resolve());
+
+  async function verify(token: string, need: GrantRequirement): Promise<VerifiedGrant> {
+    if (watcher) await ready();
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(token, keys, {
+        algorithms: ["EdDSA"],
+        audience: AUDIENCE,
+        ...(issuer ? { issuer } : {}),
+        currentDate: now(),
+        requiredClaims: ["exp", "nbf", "sub", "rid"],
+      }));
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new GrantError("expired", "the grant has ended");
+      if (err instanceof errors.JWTClaimValidationFailed && err.claim === "nbf") {
+        throw new GrantError("not_yet_valid", "the grant has not started");
+      }
+      throw new GrantError("invalid_token", "not a valid Lockbox grant token");
+    }
+    const { sub, tenant, services, access, rid, ticket, exp } = claims as Record<string, unknown>;
+    if (
+      typeof sub !== "string" ||
+      typeof tenant !== "string" ||
+      typeof rid !== "string" ||
+      typeof ticket !== "string" ||
+      typeof exp !== "number" ||
+      !Array.isArray(services) ||
+      !services.every((s) => typeof s === "string") ||
+      (access !== "read" && access !== "write")
+    ) {
+      throw new GrantError("invalid_token", "the grant token lacks Lockbox claims");
+    }
+    if (tenant !== need.tenant) throw new GrantError("wrong_tenant", "the grant is for another tenant", rid);
+    if (!services.includes(need.service)) throw new GrantError("wrong_service", "the grant does not cover this service", rid);
+    if (need.access === "write" && access !== "write") throw new GrantError("insufficient_access", "the grant is read-only", rid);
+    if (watcher) {
+      if (watcher.isRevoked(rid)) throw new GrantError("revoked", "the grant was revoked or ended early", rid);
+      watcher.assertFresh();
+    }
+    return { requestId: rid, userId: sub, tenant, services: services as string[], access, ticket, expiresAt: new Date(exp * 1000), claims };
+  }
+
+  return {
+    verify,
+    ready,
+    reportActivity(event) {
+      if (!reporter) throw new TypeError("reportActivity needs server and token in createVerifier");
+      reporter.report(event);
+    },
+    async flush() {
+      await reporter?.flush();
+    },
+    async close() {
+      watcher?.stop();
+      reporter?.stop();
+      await reporter?.flush();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { type FormEvent, useState } from "react";
+import { api } from "../../api/client";
+import type { AccessRequest, TenantSettings } from "../../api/types";
+import { navigate } from "../../app/router";
+import { useQuery } from "../../app/use-query";
+import { ErrorAlert, Notice } from "../../ui/alerts";
+import { CheckboxGroup, SelectField, TextArea, TextField } from "../../ui/fields";
+import { formatMinutes } from "../../ui/format";
+import { Card, Page } from "../../ui/page";
+import { loadServices, loadTenants } from "../catalog";
+
+const DURATIONS = [15, 30, 60, 90, 120, 180, 240, 360, 480, 720, 1440];
+
+export function NewRequestPage() {
+  const tenants = useQuery(loadTenants, []);
+  const services = useQuery(loadServices, []);
+  const [tenantId, setTenantId] = useState("");
+  const [ticket, setTicket] = useState("");
+  const [reason, setReason] = useState("");
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [accessLevel, setAccessLevel] = useState<"read" | "write">("read");
+  const [minutes, setMinutes] = useState(60);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const settings = useQuery(
+    () => (tenantId ? api.get<TenantSettings>(`/v1/tenants/${tenantId}/settings`) : Promise.resolve(undefined)),
+    [tenantId],
+  );
+  const max = settings.data?.maxAccessMinutes;
+  const durations = DURATIONS.filter((m) => max === undefined || m <= max);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (chosen.length === 0) {
+      setError(new Error("Choose at least one service."));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api.post<AccessRequest>("/v1/requests", {
+        tenantId,
+        ticket: ticket.trim(),
+        reason: reason.trim(),
+        services: chosen,
+        accessLevel,
+        requestedMinutes: max !== undefined ? Math.min(minutes, max) : minutes,
+      });
+      navigate(`/my-requests?submitted=${encodeURIComponent(created.ticket)}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Page title="New data access request" intro="Ask for time-bound access to a customer's content for one support case. A provider manager approves first, then the customer.">
+      <Card>
+        <form className="form" onSubmit={(e) => void submit(e)}>
+          <ErrorAlert error={error ?? tenants.error ?? services.error} title={error ? "The request was not submitted" : undefined} />
+          <SelectField label="Customer" required value={tenantId} onChange={(e) => setTenantId(e.target.value)}>
+            <option value="">Choose a customer…</option>
+            {tenants.data?.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </SelectField>
+          {settings.data && (
+            <Notice>
+              {settings.data.lockboxEnabled
+                ? `This customer approves data access itself (${settings.data.requiredApprovals} approval${settings.data.requiredApprovals === 1 ? "" : "s"} needed) after your manager.`
+                : "This customer has not turned on Customer Lockbox: a manager's approval grants access."}{" "}
+              Longest access: {formatMinutes(settings.data.maxAccessMinutes)}.
+            </Notice>
+          )}
+          <TextField label="Ticket" required maxLength={64} hint="The support case number the customer knows." value={ticket} onChange={(e) => setTicket(e.target.value)} />
+          <TextArea label="Reason" required maxLength={2000} rows={4} hint="What you need to do and why. The customer reads this before deciding." value={reason} onChange={(e) => setReason(e.target.value)} />
+          <CheckboxGroup
+            legend="Services"
+            hint="Only the services the case needs."
+            options={(services.data ?? []).map((s) => ({ value: s.key, label: s.name, description: s.description }))}
+            value={chosen}
+            onChange={setChosen}
+          />
+          <fieldset className="field choice-group">
+            <legend>Access level</legend>
+            <div className="choices choices-inline">
+              {(["read", "write"] as const).map((level) => (
+                <label key={level} className="choice">
+                  <input type="radio" name="accessLevel" value={level} checked={accessLevel === level} onChange={() => setAccessLevel(level)} />
+                  <span>{level === "read" ? "Read" : "Read and write"}</span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <SelectField label="Duration" value={String(minutes)} onChange={(e) => setMinutes(Number(e.target.value))}>
+            {durations.map((m) => (
+              <option key={m} value={m}>
+                {formatMinutes(m)}
+              </option>
+            ))}
+          </SelectField>
+          <div className="button-row">
+            <button type="submit" className="button button-primary" disabled={busy}>
+              {busy ? "Submitting…" : "Submit request"}
+            </button>
+          </div>
+        </form>
+      </Card>
+    </Page>
+  );
+}

@@ -1,0 +1,40 @@
+import { api } from "../../api/client";
+import { tenantRoles, type TenantSettings } from "../../api/types";
+import { hasRole, useUser } from "../../app/session";
+import { useQuery } from "../../app/use-query";
+import { ErrorAlert, Loading } from "../../ui/alerts";
+import { Card, Page } from "../../ui/page";
+import { loadServices } from "../catalog";
+import { UsersPanel } from "../users/users-panel";
+import { LockboxSettingsForm } from "./lockbox-settings-form";
+import { WebhooksPanel } from "./webhooks-panel";
+
+export function SettingsPage() {
+  const user = useUser();
+  const tenantId = user.tenantId!;
+  const settings = useQuery(() => api.get<TenantSettings>(`/v1/tenants/${tenantId}/settings`), [tenantId]);
+  const services = useQuery(loadServices, []);
+  const admin = hasRole(user, "global_admin");
+  return (
+    <Page title="Settings" intro="How your organization controls the provider's access to its content.">
+      <Card title="Customer Lockbox" description="Auditing, approval, time limits and who is told.">
+        <ErrorAlert error={settings.error} />
+        {settings.data && services.data ? (
+          <LockboxSettingsForm tenantId={tenantId} settings={settings.data} services={services.data} canEdit={admin} onSaved={() => settings.reload()} />
+        ) : (
+          !settings.error && <Loading />
+        )}
+      </Card>
+      {admin && (
+        <Card title="Users and roles" description="Global admins change settings and roles; lockbox approvers decide requests; auditors read requests and the audit log.">
+          <UsersPanel roles={tenantRoles} />
+        </Card>
+      )}
+      {admin && (
+        <Card title="Webhooks" description="Post every request step to your own systems, signed with a shared secret.">
+          <WebhooksPanel tenantId={tenantId} />
+        </Card>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,48 @@
+import type { ReactNode } from "react";
+import { ApiError, errorMessage } from "../api/client";
+import { icons } from "./icons";
+
+/** An API failure, told in the server's own words, with the request id for support. */
+export function ErrorAlert({ error, title }: { error: unknown; title?: string }) {
+  if (!error) return null;
+  const requestId = error instanceof ApiError ? error.requestId : undefined;
+  return (
+    <div className="alert alert-error" role="alert">
+      <icons.alert />
+      <div>
+        {title && <strong>{title}</strong>}
+        <p>{errorMessage(error)}</p>
+        {requestId && <p className="alert-meta">Request id: {requestId}</p>}
+      </div>
+    </div>
+  );
+}
+
+export function Notice({ tone = "info", children }: { tone?: "info" | "success" | "warning"; children: ReactNode }) {
+  const Icon = tone === "success" ? icons.check : tone === "warning" ? icons.alert : icons.info;
+  return (
+    <div className={`alert alert-${tone}`} role={tone === "success" ? "status" : undefined}>
+      <Icon />
+      <div>{children}</div>
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty">
+      <icons.inbox />
+      <p className="empty-title">{title}</p>
+      {children && <p className="muted">{children}</p>}
+    </div>
+  );
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <p className="loading" role="status">
+      <span className="spinner" aria-hidden="true" />
+      {label}
+    </p>
+  );
+}

@@ -1,0 +1,32 @@
+import { useId, useState } from "react";
+import { icons } from "./icons";
+
+/** A read-only secret or link with a copy button that says when it worked. */
+export function CopyField({ label, value, hint }: { label: string; value: string; hint?: string }) {
+  const id = useId();
+  const [copied, setCopied] = useState<"yes" | "no" | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied("yes");
+    } catch {
+      // Clipboard access can be refused (no user gesture, insecure origin): select for Ctrl+C.
+      (document.getElementById(id) as HTMLInputElement | null)?.select();
+      setCopied("no");
+    }
+  };
+  return (
+    <div className="field copy-field">
+      <label htmlFor={id}>{label}</label>
+      <div className="copy-row">
+        <input id={id} readOnly value={value} onFocus={(e) => e.target.select()} spellCheck={false} />
+        <button type="button" className="button" onClick={() => void copy()}>
+          <icons.copy /> Copy
+        </button>
+      </div>
+      <p className="hint" aria-live="polite">
+        {copied === "yes" ? "Copied to the clipboard." : copied === "no" ? "Selected: press Ctrl+C to copy." : hint}
+      </p>
+    </div>
+  );
+}

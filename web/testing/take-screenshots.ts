@@ -1,0 +1,105 @@
+/**
+ * Screenshots of the main pages for the docs: `npm run screenshots` (after `npm run build`).
+ * Runs the server on a fresh database seeded with the demo data and signs in as each role.
+ */
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
+import { seedDemo } from "../../src/demo/seed-demo.js";
+import { startTestApp } from "../../test/support/test-app.js";
+import { assertWebBuilt, baseUrlOf, launchChromium, signIn, watchContext } from "./browser.js";
+
+const OUT = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+
+interface Shot {
+  file: string;
+  who: string;
+  path: string;
+  phone?: boolean;
+  prepare?: (page: Page) => Promise<void>;
+}
+
+const shots: Shot[] = [
+  { file: "sign-in.png", who: "", path: "/" },
+  { file: "requests.png", who: "adam@contoso.example", path: "/requests" },
+  {
+    file: "request-detail.png",
+    who: "adam@contoso.example",
+    path: "/requests",
+    prepare: async (page) => {
+      await page.getByRole("link", { name: "CASE-1002" }).click();
+      await page.getByRole("heading", { level: 1, name: "Request CASE-1002" }).waitFor();
+    },
+  },
+  { file: "settings.png", who: "grace@fabrikam.example", path: "/settings" },
+  {
+    file: "audit-log.png",
+    who: "grace@contoso.example",
+    path: "/audit",
+    prepare: async (page) => {
+      await page.getByText(/Chain verified/).waitFor();
+    },
+  },
+  { file: "new-request.png", who: "erin@provider.example", path: "/new-request" },
+  {
+    file: "my-requests.png",
+    who: "eddie@provider.example",
+    path: "/my-requests",
+    prepare: async (page) => {
+      await page.getByRole("button", { name: "Get grant token" }).click();
+      await page.getByLabel("Grant token").waitFor();
+    },
+  },
+  { file: "approval-queue.png", who: "maya@provider.example", path: "/queue" },
+  { file: "tenants.png", who: "admin", path: "/tenants" },
+  { file: "requests-phone.png", who: "adam@contoso.example", path: "/requests", phone: true },
+  {
+    file: "request-detail-phone.png",
+    who: "adam@contoso.example",
+    path: "/requests",
+    phone: true,
+    prepare: async (page) => {
+      await page.getByRole("link", { name: "CASE-1002" }).click();
+      await page.getByRole("heading", { level: 1, name: "Request CASE-1002" }).waitFor();
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  assertWebBuilt();
+  mkdirSync(OUT, { recursive: true });
+  const t = await startTestApp();
+  t.clock.set(new Date().toISOString());
+  const logins = await seedDemo(t.app.deps, t.admin);
+  const password = (email: string) => (email === "admin" ? null : logins.find((l) => l.email === email)?.password);
+  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
+  const origin = baseUrlOf(t.app.server.server.address());
+  const browser = await launchChromium();
+  const problems: string[] = [];
+  try {
+    for (const shot of shots) {
+      const context = await browser.newContext({
+        viewport: shot.phone ? { width: 390, height: 844 } : { width: 1280, height: 800 },
+        deviceScaleFactor: shot.phone ? 2 : 1,
+      });
+      problems.push(...watchContext(context, origin));
+      const page = await context.newPage();
+      process.stdout.write(`${shot.file} as ${shot.who || "nobody"}\n`);
+      if (shot.who === "admin") await signIn(page, origin, t.admin.email, "correct horse battery staple", shot.path);
+      else if (shot.who) await signIn(page, origin, shot.who, password(shot.who)!, shot.path);
+      else await page.goto(`${origin}${shot.path}`);
+      await page.getByRole("heading", { level: 1 }).waitFor();
+      await shot.prepare?.(page);
+      await page.waitForLoadState("networkidle");
+      await page.screenshot({ path: `${OUT}${shot.file}`, fullPage: !shot.phone });
+      process.stdout.write(`docs/screenshots/${shot.file}\n`);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await t.close();
+  }
+  if (problems.length) throw new Error(`problems while taking screenshots:\n${problems.join("\n")}`);
+}
+
+await main();
