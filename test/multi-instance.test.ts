@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { tenantChain } from "../src/audit/audit-event.js";
+import { checkAccess } from "../src/grants/check-access.js";
 import { operationsOf, verifyAllChains } from "./support/chains.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { postgresReachable } from "./support/on-postgres.js";
@@ -39,6 +40,12 @@ if (await postgresReachable("PostgreSQL multi-instance suite")) {
     await two?.close();
     await database?.drop();
   });
+
+  /** An engineer with no other grants, so a check answers about one request only. */
+  const freshEngineer = async (): Promise<Actor> => {
+    const { user, token } = await one.user(["engineer"], null);
+    return { user, token, as: { token } };
+  };
 
   const post = (instance: string, path: string, who: Actor) =>
     fetch(`${base[instance]}${path}`, {
@@ -89,6 +96,41 @@ if (await postgresReachable("PostgreSQL multi-instance suite")) {
       const afterHead = await one.app.deps.db.selectFrom("audit_heads").select("seq").where("chain", "=", tenantChain(w.tenantA)).executeTakeFirstOrThrow();
       assert.equal(Number(afterHead.seq), Number(before.seq) + 40);
       await verifyAllChains(one);
+    });
+
+    test("a revoke on one instance stops the access check on the other within a second", async () => {
+      const credential = await one.request("POST", "/v1/service-credentials", w.providerAdmin.as, { name: "mi" });
+      const service = { token: credential.body.token as string };
+      const engineer = await freshEngineer();
+      const id = await fileRequest(w, {}, engineer);
+      await post("one", `/v1/requests/${id}/approve`, w.manager);
+      await post("two", `/v1/requests/${id}/approve`, w.a.approver);
+      const body = { userId: engineer.user.id, tenantId: w.tenantA, service: "mail", accessLevel: "read" };
+      const check = (app: TestApp) => app.request("POST", "/v1/access/check", service, body).then((r) => r.body.allowed as boolean);
+      assert.equal(await check(two), true);
+      assert.equal(await check(one), true);
+      const revokedAt = Date.now();
+      assert.equal((await post("one", `/v1/requests/${id}/revoke`, w.a.admin)).status, 200);
+      assert.equal(await check(one), false, "at once on the instance that revoked");
+      while (await check(two)) {
+        assert.ok(Date.now() - revokedAt < 1000, "the other instance still allowed after a second");
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    });
+
+    test("an instance that cannot confirm its index never allows on doubt", async () => {
+      const engineer = await freshEngineer();
+      const id = await fileRequest(w, {}, engineer);
+      await post("one", `/v1/requests/${id}/approve`, w.manager);
+      await post("one", `/v1/requests/${id}/approve`, w.a.approver);
+      const input = { userId: engineer.user.id, tenantId: w.tenantA, service: "mail", accessLevel: "read" as const };
+      assert.equal((await checkAccess(two.app.deps, input)).allowed, true, "two learns the grant on its first check");
+      // Another instance's end this one never heard of (no revocations row reaches it).
+      await one.app.deps.db.updateTable("access_requests").set({ status: "revoked" }).where("id", "=", id).execute();
+      two.app.deps.grants.markSynced();
+      assert.equal((await checkAccess(two.app.deps, input)).allowed, true, "a fresh index answers from memory");
+      two.app.deps.grants.markSynced(Date.now() - 60_000);
+      assert.equal((await checkAccess(two.app.deps, input)).allowed, false, "a stale index confirms with the database");
     });
 
     test("both sweepers running at once expire each request exactly once", async () => {

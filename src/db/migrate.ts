@@ -3,6 +3,7 @@ import * as initial from "./migrations/0001-initial.js";
 import * as enforcement from "./migrations/0002-enforcement.js";
 import * as notifications from "./migrations/0003-notifications.js";
 import * as checkpoints from "./migrations/0004-checkpoints.js";
+import * as sessionIdle from "./migrations/0005-session-idle.js";
 
 /** Migrations are imported, not read from disk, so the compiled package carries them. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   "0002-enforcement": enforcement,
   "0003-notifications": notifications,
   "0004-checkpoints": checkpoints,
+  "0005-session-idle": sessionIdle,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

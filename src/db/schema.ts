@@ -34,6 +34,8 @@ export interface SessionTable {
   csrf_token: string;
   created_at: string;
   expires_at: string;
+  /** Last use, written at most once a minute; idle sessions end (0005-session-idle). */
+  last_seen_at: string | null;
 }
 
 export interface ApiTokenTable {

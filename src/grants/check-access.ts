@@ -17,9 +17,26 @@ export interface CheckInput {
 export function checkAccess(deps: Deps, input: CheckInput): CheckResult | Promise<CheckResult> {
   const { userId, tenantId, service, accessLevel } = input;
   const answer = deps.grants.check(userId, tenantId, service, accessLevel, deps.clock.now());
-  // Synchronous on allow: no promise, no database, nothing but the map lookup.
-  if (answer.allowed) return answer;
+  // Synchronous on allow: no promise, no database, nothing but the map lookup...
+  if (answer.allowed && !deps.grants.isStale(STALE_INDEX_MS)) return answer;
+  // ...unless this instance has not heard from the database for a while: then another
+  // instance's revoke may be unseen, and an allow must be confirmed there first.
+  if (answer.allowed) return confirmAllow(deps, input, answer.requestId!);
   return confirmRefusal(deps, input, answer);
+}
+
+/** How long the index may go without a successful sync before an allow is re-checked. */
+export const STALE_INDEX_MS = 3000;
+
+/** Never allow on doubt: re-read the grant; if the database cannot answer, refuse. */
+async function confirmAllow(deps: Deps, input: CheckInput, requestId: string): Promise<CheckResult> {
+  try {
+    await deps.grants.refresh(requestId);
+  } catch (err) {
+    deps.log.warn({ err }, "access check could not confirm a grant; refusing");
+    return { allowed: false, reason: "unverified" };
+  }
+  return deps.grants.check(input.userId, input.tenantId, input.service, input.accessLevel, deps.clock.now());
 }
 
 async function confirmRefusal(deps: Deps, input: CheckInput, answer: CheckResult): Promise<CheckResult> {

@@ -20,7 +20,8 @@ export type CheckReason =
   | "service_not_granted"
   | "insufficient_access"
   | "expired"
-  | "not_started";
+  | "not_started"
+  | "unverified";
 
 export interface CheckResult {
   allowed: boolean;
@@ -85,8 +86,19 @@ export class GrantIndex {
    * from bringing the grant back.
    */
   private readonly ended = new Map<string, number>();
+  /** Wall-clock time of the last successful sync with the database (grant-sync.ts). */
+  private syncedAtMs = Date.now();
 
   constructor(private readonly db: Queryable) {}
+
+  markSynced(atMs = Date.now()): void {
+    this.syncedAtMs = atMs;
+  }
+
+  /** Whether other instances' ends may have gone unseen for longer than `maxAgeMs`. */
+  isStale(maxAgeMs: number, nowMs = Date.now()): boolean {
+    return nowMs - this.syncedAtMs > maxAgeMs;
+  }
 
   get size(): number {
     return this.byId.size;
@@ -192,6 +204,7 @@ export class GrantIndex {
     let best: Grant | undefined;
     let reason: CheckReason = "no_active_grant";
     const rank: Record<CheckReason, number> = {
+      unverified: 0,
       granted: 6,
       insufficient_access: 5,
       service_not_granted: 4,

@@ -1,7 +1,7 @@
 import type { Deps } from "../deps.js";
 
 /** How often an instance reads the revocations table for ends made by other instances. */
-export const REVOCATION_SYNC_MS = 1000;
+export const REVOCATION_SYNC_MS = 500;
 /** How often the whole index is rebuilt from the database, as a backstop. */
 const FULL_RELOAD_MS = 5 * 60_000;
 
@@ -11,7 +11,7 @@ export interface GrantSync {
 
 /**
  * Keeps this instance's grant index in step with changes other instances made to the shared
- * database: every second it applies new revocations rows (early and on-time ends), and every
+ * database: twice a second it applies new revocations rows (early and on-time ends), and every
  * five minutes it rebuilds the index. Its own changes arrive at once through the request
  * listener; this loop only bounds the lag for the others' (PostgreSQL LISTEN/NOTIFY can later
  * call `deps.grants.refresh` directly).
@@ -33,6 +33,7 @@ export async function startGrantSync(deps: Deps): Promise<GrantSync> {
       deps.grants.end(r.request_id);
       cursor = r.cursor;
     }
+    deps.grants.markSynced();
     if (Date.now() - lastReload > FULL_RELOAD_MS) {
       lastReload = Date.now();
       await deps.grants.reloadAll(deps.clock.now());

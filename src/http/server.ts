@@ -14,6 +14,7 @@ import { requestRoutes } from "../requests/request-routes.js";
 import { tenantRoutes } from "../tenants/tenant-routes.js";
 import { installAuthentication } from "./authenticate.js";
 import { installErrorHandler } from "./error-handler.js";
+import { installSecurityHeaders } from "./security-headers.js";
 import { healthRoutes } from "./health-routes.js";
 import { webRoutes } from "./web-routes.js";
 import { webhookRoutes } from "../notify/webhook-routes.js";
@@ -52,6 +53,7 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
     done();
   });
 
+  installSecurityHeaders(app, deps.config);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

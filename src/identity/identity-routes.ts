@@ -2,6 +2,8 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
+import { AppError } from "../errors.js";
+import { sha256Hex } from "../ids.js";
 import { callerOf } from "../http/authenticate.js";
 import { errorResponses, idParams, listOf } from "../http/common-schemas.js";
 import { createApiToken, deleteApiToken, listApiTokens } from "./api-tokens.js";
@@ -14,13 +16,22 @@ import {
   userSchema,
 } from "./identity-schemas.js";
 import { acceptInvitation } from "./invitations.js";
-import type { LoginThrottle } from "./login-throttle.js";
-import { deleteSession, SESSION_COOKIE, SESSION_MINUTES } from "./sessions.js";
+import { LoginThrottle } from "./login-throttle.js";
+import { deleteSession, endAllSessions, SESSION_COOKIE, SESSION_MINUTES } from "./sessions.js";
 import { signIn } from "./sign-in.js";
+
+/** Invalid invitation tokens one address (or one token) may try per 15 minutes. */
+export const INVITATION_ATTEMPTS = 10;
+/** Personal API tokens one user may create per hour. */
+export const TOKENS_PER_HOUR = 20;
 
 export function identityRoutes(app: FastifyInstance, deps: Deps, throttle: LoginThrottle): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const secureCookie = deps.config.publicUrl.startsWith("https:");
+  // The same limiter as sign-in, with its own budgets: invalid invitation tokens per address and
+  // per token, and personal tokens minted per user.
+  const invitationLimiter = new LoginThrottle(deps.clock, INVITATION_ATTEMPTS, 15 * 60_000);
+  const tokenLimiter = new LoginThrottle(deps.clock, TOKENS_PER_HOUR, 60 * 60_000);
 
   r.post(
     "/v1/auth/login",
@@ -48,6 +59,22 @@ export function identityRoutes(app: FastifyInstance, deps: Deps, throttle: Login
     return reply.code(204).send(null);
   });
 
+  r.post(
+    "/v1/auth/logout-all",
+    {
+      schema: {
+        tags: ["identity"],
+        description: "Signs the caller out everywhere: ends every session of the caller (personal API tokens stay).",
+        response: { 200: z.object({ sessionsEnded: z.number().int() }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const sessionsEnded = await endAllSessions(deps, callerOf(req));
+      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      return { sessionsEnded };
+    },
+  );
+
   r.get("/v1/me", { schema: { tags: ["identity"], response: { 200: sessionSchema, ...errorResponses } } }, async (req) => {
     const caller = callerOf(req);
     return { user: caller.user, csrfToken: caller.csrfToken ?? null };
@@ -59,10 +86,20 @@ export function identityRoutes(app: FastifyInstance, deps: Deps, throttle: Login
       schema: {
         tags: ["identity"],
         body: tokenBody,
-        response: { 201: z.object({ id: z.string(), token: z.string(), expiresAt: z.string().nullable() }), ...errorResponses },
+        response: {
+          201: z.object({ id: z.string(), token: z.string(), expiresAt: z.string().nullable() }),
+          ...errorResponses,
+          429: errorResponses[400],
+        },
       },
     },
-    async (req, reply) => reply.code(201).send(await createApiToken(deps, callerOf(req), req.body)),
+    async (req, reply) => {
+      const caller = callerOf(req);
+      const keys = [`tokens:${caller.user.id}`];
+      tokenLimiter.refuseIfLimited(keys, `at most ${TOKENS_PER_HOUR} personal tokens an hour; try again later`);
+      tokenLimiter.fail(keys);
+      return reply.code(201).send(await createApiToken(deps, caller, req.body));
+    },
   );
 
   r.get("/v1/tokens", { schema: { tags: ["identity"], response: { 200: listOf(tokenSchema), ...errorResponses } } }, async (req) => ({
@@ -83,8 +120,23 @@ export function identityRoutes(app: FastifyInstance, deps: Deps, throttle: Login
     "/v1/invitations/accept",
     {
       config: { auth: false },
-      schema: { tags: ["identity"], body: acceptInvitationBody, response: { 200: z.object({ user: userSchema }), ...errorResponses, 410: errorResponses[400] } },
+      schema: { tags: ["identity"], body: acceptInvitationBody, response: {
+          200: z.object({ user: userSchema }),
+          ...errorResponses,
+          410: errorResponses[400],
+          429: errorResponses[400],
+        },
+      },
     },
-    async (req) => ({ user: await acceptInvitation(deps, { ...req.body, ip: req.ip }) }),
+    async (req) => {
+      const keys = [`ip:${req.ip}`, `invitation:${sha256Hex(req.body.token)}`];
+      invitationLimiter.refuseIfLimited(keys, "too many invalid invitation attempts; try again later");
+      try {
+        return { user: await acceptInvitation(deps, { ...req.body, ip: req.ip }) };
+      } catch (err) {
+        if (err instanceof AppError && err.code === "invitation_invalid") invitationLimiter.fail(keys);
+        throw err;
+      }
+    },
   );
 }

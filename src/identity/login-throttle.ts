@@ -1,9 +1,14 @@
 import type { Clock } from "../clock.js";
+import { AppError } from "../errors.js";
 
 /**
  * Slows and then refuses repeated failed sign-ins, counted per account and per IP so that neither
  * guessing one account from many addresses nor many accounts from one address goes unchecked.
  * Kept in memory: it is a brake on guessing, not a ledger, and a restart only resets the brake.
+ *
+ * The one rate limiter of Lockbox: the same class, with its own limit and window, also brakes
+ * invitation acceptance (invalid tokens per IP and per token) and personal token creation (per
+ * user); there `fail` counts an attempt and `refuseIfLimited` answers 429 with Retry-After.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, { count: number; since: number }>();
@@ -26,6 +31,12 @@ export class LoginThrottle {
       else if (f.count >= this.limit) wait = Math.max(wait, f.since + this.windowMs - now);
     }
     return wait;
+  }
+
+  /** Throws 429 `too_many_attempts` (with Retry-After) while any of these keys is over its limit. */
+  refuseIfLimited(keys: string[], message: string): void {
+    const retryMs = this.retryAfterMs(keys);
+    if (retryMs > 0) throw new AppError("too_many_attempts", message, { retryAfterSeconds: Math.ceil(retryMs / 1000) });
   }
 
   /** A growing delay (up to 2 s) to add before answering, once past the free attempts. */

@@ -15,18 +15,14 @@ export async function signIn(
 ): Promise<{ user: User; cookie: string; csrfToken: string }> {
   const email = input.email.toLowerCase();
   const keys = [`account:${email}`, `ip:${input.ip}`];
-  const retryMs = throttle.retryAfterMs(keys);
-  if (retryMs > 0) {
-    throw new AppError("too_many_attempts", "too many failed sign-ins; try again later", {
-      retryAfterSeconds: Math.ceil(retryMs / 1000),
-    });
-  }
+  throttle.refuseIfLimited(keys, "too many failed sign-ins; try again later");
   await sleep(throttle.delayMs(keys));
 
   const row = await findUserRowByEmail(deps.db, email);
   const ok = await verifyPassword(row?.status === "active" ? row.password_hash : null, input.password);
   if (!row || !ok) {
     throttle.fail(keys);
+    await recordFailedSignIn(deps, row ? toUser(row) : undefined, email, input.ip);
     // One message for an unknown account and a wrong password: no account enumeration.
     throw new AppError("unauthenticated", "wrong email or password");
   }
@@ -43,4 +39,27 @@ export async function signIn(
     return createSession(trx, now, user.id);
   });
   return { user, ...session };
+}
+
+/**
+ * A failed sign-in of an existing account lands in its org's audit (a tenant's only while its
+ * auditing is on; the provider's always), with the address it came from and never the password.
+ * Unknown accounts are not recorded in any chain, so nobody can fill a chain by guessing names;
+ * they are logged at info level only.
+ */
+async function recordFailedSignIn(deps: Deps, user: User | undefined, email: string, ip: string): Promise<void> {
+  if (!user) {
+    deps.log.info({ email, ip }, "sign-in failed for an unknown account");
+    return;
+  }
+  const now = deps.clock.now();
+  await deps.db.transaction().execute((trx) =>
+    recordOrgActivity(trx, user.tenantId, {
+      at: now,
+      operation: "user.sign_in_failed",
+      actor: { type: "user", id: user.id, name: user.name, ip },
+      target: { type: "user", id: user.id },
+      details: { reason: user.status === "active" ? "wrong_password" : "not_activated" },
+    }),
+  );
 }

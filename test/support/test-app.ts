@@ -34,6 +34,11 @@ export interface TestApp {
   request<T = any>(method: string, url: string, as: As, body?: unknown, headers?: Record<string, string>): Promise<HttpResult<T>>;
   /** Creates an active user directly (fast path for tests) and returns it with a personal token. */
   user(roles: Role[], tenantId: string | null, name?: string): Promise<{ user: User; token: string; password: string }>;
+  /**
+   * Closes the app WITHOUT dropping its database, then starts a new app on the same database,
+   * config, clock and log sink (a server restart). `app` then names the new instance.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,12 +66,8 @@ export async function startTestApp(env: Record<string, string> = {}, shared?: Te
     },
   });
   const clock = new FakeClock();
-  const app = await createApp({
-    db: connectDb(config),
-    config,
-    clock,
-    log: pino({ level: "info", redact: { paths: redactPaths, censor: "[redacted]" } }, sink),
-  });
+  const log = pino({ level: "info", redact: { paths: redactPaths, censor: "[redacted]" } }, sink);
+  let app = await createApp({ db: connectDb(config), config, clock, log });
   await bootstrapAdmin(app.deps);
   const admin = toUser((await findUserRowByEmail(app.deps.db, config.adminEmail))!);
   const adminToken = (await createApiToken(app.deps, { user: admin }, { name: "test" })).token;
@@ -91,7 +92,9 @@ export async function startTestApp(env: Record<string, string> = {}, shared?: Te
   };
 
   return {
-    app,
+    get app() {
+      return app;
+    },
     clock,
     database,
     logs,
@@ -118,6 +121,10 @@ export async function startTestApp(env: Record<string, string> = {}, shared?: Te
       );
       const { token } = await createApiToken(app.deps, { user }, { name: "test" });
       return { user, token, password };
+    },
+    async restart() {
+      await app.close();
+      app = await createApp({ db: connectDb(config), config, clock, log });
     },
     async close() {
       await app.close();
