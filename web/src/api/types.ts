@@ -1,19 +1,19 @@
 /** The shapes the public API answers with (see /openapi.json); the UI reads nothing else. */
 
-export const providerRoles = ["engineer", "manager", "provider_admin"] as const;
-export const tenantRoles = ["global_admin", "lockbox_approver", "auditor"] as const;
-export type ProviderRole = (typeof providerRoles)[number];
-export type TenantRole = (typeof tenantRoles)[number];
-export type Role = ProviderRole | TenantRole;
+// The domain's own definitions, shared with the server so the two cannot drift apart. These
+// modules are pure (no Node APIs), so the bundle can include them.
+export { providerRoles, tenantRoles } from "../../../src/identity/roles.js";
+export type { ProviderRole, TenantRole, Role, User } from "../../../src/identity/roles.js";
+export { requestStatuses } from "../../../src/requests/request-lifecycle.js";
+export type { RequestStatus } from "../../../src/requests/request-lifecycle.js";
+export type { AccessRequest, Decision, PersonRef as Person } from "../../../src/requests/access-request.js";
+export type { TenantSettings } from "../../../src/tenants/tenant-settings.js";
+export type { Tenant } from "../../../src/tenants/tenant-queries.js";
+import type { User } from "../../../src/identity/roles.js";
 
-export interface User {
-  id: string;
-  tenantId: string | null;
-  email: string;
-  name: string;
-  roles: Role[];
-  status: "invited" | "active";
-  createdAt: string;
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
 }
 
 export interface Session {
@@ -21,80 +21,10 @@ export interface Session {
   csrfToken: string | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
 export interface Invitation {
   token: string;
   url: string;
   expiresAt: string;
-}
-
-export const requestStatuses = [
-  "pending_manager",
-  "pending_customer",
-  "approved",
-  "rejected",
-  "denied",
-  "expired",
-  "canceled",
-  "revoked",
-  "completed",
-] as const;
-export type RequestStatus = (typeof requestStatuses)[number];
-
-export interface Person {
-  id: string;
-  name: string;
-}
-
-export interface Decision {
-  by: Person;
-  at: string;
-  decision: "approve" | "reject" | "deny";
-  comment: string | null;
-}
-
-export interface AccessRequest {
-  id: string;
-  tenantId: string;
-  status: RequestStatus;
-  ticket: string;
-  reason: string;
-  services: string[];
-  accessLevel: "read" | "write";
-  requestedMinutes: number;
-  grantedMinutes: number | null;
-  requester: Person & { email: string };
-  createdAt: string;
-  decideBy: string;
-  requiredApprovals: number | null;
-  managerDecision: Decision | null;
-  approvals: { by: Person; at: string; comment: string | null }[];
-  customerDecision: Decision | null;
-  accessStartsAt: string | null;
-  accessEndsAt: string | null;
-  endedAt: string | null;
-  endedBy: Person | null;
-  endReason: string | null;
-}
-
-export interface Tenant {
-  id: string;
-  name: string;
-  createdAt: string;
-}
-
-export interface TenantSettings {
-  auditingEnabled: boolean;
-  lockboxEnabled: boolean;
-  approvalWindowMinutes: number;
-  maxAccessMinutes: number;
-  requiredApprovals: number;
-  protectedServices: "all" | string[];
-  notificationEmails: string[];
 }
 
 export interface Service {
