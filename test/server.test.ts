@@ -52,6 +52,20 @@ describe("the HTTP edge", () => {
     assert.equal((await t.request("GET", "/readyz", null)).body.status, "ready");
   });
 
+  test("metrics in Prometheus text: answers by route pattern, the grant index, process figures", async () => {
+    await t.request("GET", "/healthz", null);
+    await t.request("GET", "/v1/requests/some-id", null);
+    const res = await t.request("GET", "/metrics", null);
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers["content-type"]), /^text\/plain/);
+    const text = res.body as string;
+    assert.match(text, /lockbox_http_requests_total\{method="GET",route="\/healthz",status_code="200"\} [1-9]/);
+    assert.match(text, /route="\/v1\/requests\/:id",status_code="401"/, "route patterns, never raw ids");
+    assert.ok(!text.includes("some-id"));
+    assert.match(text, /^lockbox_active_grants 0$/m);
+    assert.match(text, /^lockbox_process_resident_memory_bytes \d+/m);
+  });
+
   test("the OpenAPI 3.1 document is generated from the route schemas", async () => {
     const doc = await t.request("GET", "/openapi.json", null);
     assert.equal(doc.status, 200);

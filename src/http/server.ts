@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { auditRoutes } from "../audit/audit-routes.js";
 import { serviceRoutes } from "../catalog/service-routes.js";
@@ -14,8 +14,10 @@ import { requestRoutes } from "../requests/request-routes.js";
 import { tenantRoutes } from "../tenants/tenant-routes.js";
 import { installAuthentication } from "./authenticate.js";
 import { installErrorHandler } from "./error-handler.js";
+import { invalidField } from "../errors.js";
 import { installSecurityHeaders } from "./security-headers.js";
 import { healthRoutes } from "./health-routes.js";
+import { metricsRoutes } from "./metrics.js";
 import { webRoutes } from "./web-routes.js";
 import { webhookRoutes } from "../notify/webhook-routes.js";
 import { grantRoutes } from "../grants/grant-routes.js";
@@ -33,6 +35,14 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
     bodyLimit: BODY_LIMIT_BYTES,
     // Bounds on what a client can make the parser do.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A URL the router refuses before any hook runs (bad percent-encoding, a parameter over
+    // maxParamLength) gets the one error envelope too, not Fastify's own body.
+    frameworkErrors: (err, request, reply) => {
+      void (reply as FastifyReply)
+        .code(400)
+        .header("x-request-id", request.id)
+        .send({ error: { code: "invalid_request", message: err.message, requestId: request.id } });
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -51,6 +61,12 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     done();
+  });
+  // PostgreSQL text cannot hold U+0000 (the query fails: a 500) while SQLite would store it:
+  // refuse it in every path parameter, query value and body string, alike on both databases.
+  app.addHook("preValidation", (request, _reply, done) => {
+    const where = holdsNul(request.params) ? "params" : holdsNul(request.query) ? "querystring" : holdsNul(request.body) ? "body" : undefined;
+    done(where ? (invalidField(where, "must not contain a NUL character (U+0000)") as FastifyError) : undefined);
   });
 
   installSecurityHeaders(app, deps.config);
@@ -77,6 +93,7 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, deps);
+  metricsRoutes(app, deps);
   jwksRoute(app, deps);
 
   await app.register(async (api) => {
@@ -94,4 +111,21 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
   // The admin center, outside the authenticated API: its page loads before anyone signs in.
   await webRoutes(app);
   return app;
+}
+
+/** Whether any string or key in a parsed input holds U+0000. Iterative: bodies may nest deeply. */
+function holdsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return true;
+    } else if (v !== null && typeof v === "object") {
+      for (const [key, item] of Object.entries(v)) {
+        if (key.includes("\u0000")) return true;
+        stack.push(item);
+      }
+    }
+  }
+  return false;
 }

@@ -106,6 +106,8 @@ export async function changeUserRoles(deps: Deps, caller: Caller, userId: string
       if (others.length === 0) throw new AppError("last_admin", `cannot remove the last active ${adminRole}`);
     }
     const next = [...new Set(roles)];
+    const unchanged = next.length === target.roles.length && next.every((r) => target.roles.includes(r));
+    if (unchanged) return target;
     await trx.updateTable("users").set({ roles: JSON.stringify(next) }).where("id", "=", userId).execute();
     await recordOrgActivity(trx, org, {
       at: now,
