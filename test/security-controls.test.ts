@@ -66,6 +66,7 @@ describe("security headers", () => {
       ["404 route", await t.request("GET", "/v1/nothing-here", w.engineer.as)],
       ["404 id", await t.request("GET", `/v1/requests/${randomUUID()}`, w.engineer.as)],
       ["400", await t.request("POST", "/v1/requests", w.engineer.as, { nope: 1 })],
+      ["400 from the router (bad URL)", await t.request("GET", "/v1/requests/%ff%fe", w.engineer.as)],
     ] as const;
     for (const [what, res] of answers) {
       common(res.headers, what);

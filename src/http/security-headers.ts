@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Config } from "../config.js";
 import { WEB_CSP } from "./web-routes.js";
 
@@ -45,21 +45,25 @@ function startsWithSegment(url: string, prefix: string): boolean {
 export function installSecurityHeaders(app: FastifyInstance, config: Config): void {
   const hsts = config.publicUrl.startsWith("https:");
   app.addHook("onRequest", (request, reply, done) => {
-    const url = request.url;
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "no-referrer");
-    reply.header("x-frame-options", "DENY");
-    if (hsts) reply.header("strict-transport-security", HSTS);
-    if (startsWithSegment(url, "/v1")) {
-      reply.header("content-security-policy", API_CSP);
-      reply.header("cache-control", "no-store");
-    } else if (startsWithSegment(url, "/docs")) {
-      reply.header("content-security-policy", DOCS_CSP);
-    } else if (apiPrefixes.some((p) => startsWithSegment(url, p))) {
-      reply.header("content-security-policy", API_CSP);
-    } else {
-      reply.header("content-security-policy", WEB_CSP);
-    }
+    setSecurityHeaders(reply, request.url, hsts);
     done();
   });
+}
+
+/** The headers for one answer; also used where Fastify answers before any hook runs. */
+export function setSecurityHeaders(reply: FastifyReply, url: string, hsts: boolean): void {
+  reply.header("x-content-type-options", "nosniff");
+  reply.header("referrer-policy", "no-referrer");
+  reply.header("x-frame-options", "DENY");
+  if (hsts) reply.header("strict-transport-security", HSTS);
+  if (startsWithSegment(url, "/v1")) {
+    reply.header("content-security-policy", API_CSP);
+    reply.header("cache-control", "no-store");
+  } else if (startsWithSegment(url, "/docs")) {
+    reply.header("content-security-policy", DOCS_CSP);
+  } else if (apiPrefixes.some((p) => startsWithSegment(url, p))) {
+    reply.header("content-security-policy", API_CSP);
+  } else {
+    reply.header("content-security-policy", WEB_CSP);
+  }
 }

@@ -15,7 +15,7 @@ import { tenantRoutes } from "../tenants/tenant-routes.js";
 import { installAuthentication } from "./authenticate.js";
 import { installErrorHandler } from "./error-handler.js";
 import { invalidField } from "../errors.js";
-import { installSecurityHeaders } from "./security-headers.js";
+import { installSecurityHeaders, setSecurityHeaders } from "./security-headers.js";
 import { healthRoutes } from "./health-routes.js";
 import { metricsRoutes } from "./metrics.js";
 import { webRoutes } from "./web-routes.js";
@@ -38,6 +38,7 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
     // A URL the router refuses before any hook runs (bad percent-encoding, a parameter over
     // maxParamLength) gets the one error envelope too, not Fastify's own body.
     frameworkErrors: (err, request, reply) => {
+      setSecurityHeaders(reply as FastifyReply, request.url, deps.config.publicUrl.startsWith("https:"));
       void (reply as FastifyReply)
         .code(400)
         .header("x-request-id", request.id)
