@@ -9,24 +9,15 @@ import { decodeCursor, type Page, toPage } from "../pagination.js";
 import { assertWebhookUrl } from "./ssrf-guard.js";
 import { sealWebhookSecret, webhookSecretKey } from "./webhook-secrets.js";
 import { toWebhook, type Webhook } from "./webhook-queries.js";
+import { requestStepOperations } from "../requests/request-lifecycle.js";
 
 /** Whose endpoints: a tenant's (`tenantId`) or the provider's (`null`). */
 export type WebhookOwner = string | null;
 
 export const MAX_WEBHOOKS_PER_OWNER = 20;
 
-/** Request events a webhook may subscribe to (the audit operations of request steps). */
-export const webhookEventTypes = [
-  "request.created",
-  "request.manager_approved",
-  "request.rejected",
-  "request.approved",
-  "request.denied",
-  "request.canceled",
-  "request.expired",
-  "request.revoked",
-  "request.completed",
-] as const;
+/** Request events a webhook may subscribe to: the audit operations of request steps. */
+export const webhookEventTypes = requestStepOperations;
 
 /**
  * A tenant's endpoints belong to its global admins alone: another tenant gets 404 (ids cannot be

@@ -31,11 +31,28 @@ export type RequestAction =
   | "release"
   | "finish";
 
+/**
+ * The audit operations of a request's steps: its creation and every transition below. They are
+ * also the event types webhooks subscribe to.
+ */
+export const requestStepOperations = [
+  "request.created",
+  "request.manager_approved",
+  "request.rejected",
+  "request.approved",
+  "request.denied",
+  "request.canceled",
+  "request.expired",
+  "request.revoked",
+  "request.completed",
+] as const;
+export type RequestStepOperation = (typeof requestStepOperations)[number];
+
 export interface Transition {
   from: readonly RequestStatus[];
   to: RequestStatus;
   /** The audit operation the transition writes (exactly one per transition). */
-  operation: string;
+  operation: RequestStepOperation;
   /**
    * "person": only while the current window is open (before decideBy or accessEndsAt);
    * "clock": only once that window has closed.

@@ -51,28 +51,9 @@ export interface GrantToken {
   expiresAt: string;
 }
 
-/** Webhooks (SPEC section 7). */
-export const webhookEventTypes = [
-  "request.created",
-  "request.manager_approved",
-  "request.rejected",
-  "request.approved",
-  "request.denied",
-  "request.canceled",
-  "request.expired",
-  "request.revoked",
-  "request.completed",
-] as const;
-
-export interface Webhook {
-  id: string;
-  tenantId: string | null;
-  url: string;
-  events: string[] | null;
-  createdAt: string;
-  disabledAt: string | null;
-  disabledReason: string | null;
-}
+/** Webhooks (SPEC section 7): the request steps they may subscribe to. */
+export { requestStepOperations, requestStepOperations as webhookEventTypes } from "../../../src/requests/request-lifecycle.js";
+export type { Webhook } from "../../../src/notify/webhook-queries.js";
 
 export interface WebhookDelivery {
   id: string;

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { TextField } from "../../ui/fields";
 import { fromLocalInput } from "../../ui/format";
+import { requestStepOperations } from "../../api/types";
 
 export interface AuditFilter {
   operation?: string;
@@ -13,15 +14,7 @@ export interface AuditFilter {
 /** Common operations, offered as suggestions; any operation (or a "family.*") may be typed. */
 const operations = [
   "request.*",
-  "request.created",
-  "request.manager_approved",
-  "request.rejected",
-  "request.approved",
-  "request.denied",
-  "request.canceled",
-  "request.expired",
-  "request.revoked",
-  "request.completed",
+  ...requestStepOperations,
   "request.token_issued",
   "operator.*",
   "operator.denied",
