@@ -3,7 +3,10 @@
  *   1. append rate on SQLite: one event per transaction, and 1000 events per transaction;
  *   2. verify rate of `lockbox audit verify`'s ChainVerifier over a 1,000,000-event export,
  *      against raw SHA-256 over the same lines (ratio);
- *   3. peak memory (max RSS) of `lockbox audit verify` on that file, in a fresh process.
+ *   3. peak memory (max RSS) of `lockbox audit verify` on that file, in a fresh process;
+ *   4. the transparency log (SPEC §16): append rate with the Merkle tree maintained vs the hash
+ *      chain alone, inclusion proofs/s read from the database, and the time and memory to verify a
+ *      1,000-event partial export of the 1,000,000-event chain against a signed checkpoint.
  * Set BENCH_AUDIT_EVENTS to change the size of the export (default 1,000,000).
  */
 import { execFileSync } from "node:child_process";
@@ -14,9 +17,21 @@ import path from "node:path";
 import readline from "node:readline";
 import { appendAudit } from "../src/audit/append-audit.js";
 import { GENESIS_HASH, hashEvent } from "../src/audit/audit-event.js";
+import { inclusionProof, MemoryTree } from "../src/audit/merkle.js";
+import { canonicalEvent, proveInclusion } from "../src/audit/merkle-store.js";
+import { formatCheckpoint, formatVerifierKey, makeSigner, KEY_TYPE_ED25519, signNote } from "../src/audit/notes.js";
+import { generateKeyPairSync } from "node:crypto";
+import type { Tx } from "../src/db/schema.js";
 import { ChainVerifier } from "../src/audit/verify-chain.js";
 import { connectDb } from "../src/db/connect.js";
 import { migrateToLatest } from "../src/db/migrate.js";
+
+/**
+ * The child's own peak memory in KiB. Not ru_maxrss: on Linux it survives fork+exec, so a child of
+ * this process (which holds a million-leaf tree) would report the parent's size. VmHWM is reset
+ * with the new process image.
+ */
+const PEAK_RSS = `(Number(/VmHWM:\\s+(\\d+)/.exec((await import("node:fs")).readFileSync("/proc/self/status", "utf8"))?.[1]) || process.resourceUsage().maxRSS)`;
 
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lockbox-bench-audit-"));
@@ -47,10 +62,64 @@ async function appendRates() {
     });
   }
   const batchMs = performance.now() - t0;
+  // The same appends with the hash chain alone (the code before the tree), on another chain,
+  // interleaved with tree appends in rounds so a busy machine slows both alike: the median of the
+  // rounds' ratios.
+  const ratios: number[] = [];
+  let chainOnlyMs = 0;
+  for (let round = 0; round < 10; round++) {
+    t0 = performance.now();
+    for (let i = 0; i < 200; i++) await db.transaction().execute((trx) => appendAudit(trx, entry(100_000 + round * 200 + i)));
+    const treeRound = performance.now() - t0;
+    t0 = performance.now();
+    for (let i = 0; i < 200; i++) await db.transaction().execute((trx) => appendChainOnly(trx, round * 200 + i));
+    const chainRound = performance.now() - t0;
+    chainOnlyMs += chainRound;
+    ratios.push(chainRound / treeRound);
+  }
+  ratios.sort((a, b) => a - b);
+  t0 = performance.now();
+  const proofs = 5000;
+  const size = single + batches * 1000 + 2000;
+  for (let i = 0; i < proofs; i++) await proveInclusion(db, "tenant:bench", 1 + ((i * 7919) % size), size);
+  const proofMs = performance.now() - t0;
   await db.destroy();
   console.log(`append, one event per transaction:   ${rate(single, singleMs)} events/s (${single} events, SQLite WAL)`);
   console.log(`append, 1000 events per transaction: ${rate(batches * 1000, batchMs)} events/s (${batches * 1000} events)`);
+  console.log(`append, hash chain only (no tree):   ${rate(2000, chainOnlyMs)} events/s; with the tree: ${((ratios[4]! + ratios[5]!) / 2).toFixed(2)}× that (median of 10 interleaved rounds of 200, range ${ratios[0]!.toFixed(2)}–${ratios[9]!.toFixed(2)})`);
+  console.log(`inclusion proofs from the database:  ${rate(proofs, proofMs)} proofs/s (tree of ${size.toLocaleString("en-US")})`);
 }
+
+/** appendAudit as it was before the Merkle tree: the baseline of the "with the tree" ratio. */
+async function appendChainOnly(trx: Tx, i: number) {
+  const chain = "tenant:bench-chain-only";
+  await trx.insertInto("audit_heads").values({ chain, seq: 0, hash: GENESIS_HASH }).onConflict((oc) => oc.column("chain").doNothing()).execute();
+  const head = await trx.selectFrom("audit_heads").select(["seq", "hash"]).where("chain", "=", chain).executeTakeFirstOrThrow();
+  const { requestId: _r, ...e } = entry(i);
+  const unsealed = { ...e, chain, at: e.at.toISOString(), seq: head.seq + 1, id: `c0000000-0000-4000-8000-${String(i).padStart(12, "0")}`, prevHash: head.hash };
+  const hash = hashEvent(unsealed);
+  await trx
+    .insertInto("audit_events")
+    .values({
+      chain,
+      seq: unsealed.seq,
+      id: unsealed.id,
+      at: unsealed.at,
+      operation: unsealed.operation,
+      actor: JSON.stringify(e.actor),
+      actor_id: e.actor.id,
+      target: JSON.stringify(e.target),
+      request_id: "r-1",
+      details: JSON.stringify(e.details),
+      prev_hash: head.hash,
+      hash,
+    })
+    .execute();
+  await trx.updateTable("audit_heads").set({ seq: unsealed.seq, hash }).where("chain", "=", chain).execute();
+}
+
+const tree = new MemoryTree();
+const tail: string[] = [];
 
 function writeExport(file: string) {
   const out = fs.openSync(file, "w");
@@ -59,8 +128,12 @@ function writeExport(file: string) {
   for (let i = 1; i <= EVENTS; i++) {
     const { requestId: _r, ...e } = entry(i);
     const unsealed = { ...e, at: e.at.toISOString(), seq: i, id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, prevHash: prev };
-    prev = hashEvent(unsealed);
-    buffer += `${JSON.stringify({ ...unsealed, hash: prev })}\n`;
+    const canonical = canonicalEvent(unsealed);
+    prev = createHash("sha256").update(canonical).digest("hex");
+    tree.append(Buffer.from(canonical));
+    const line = JSON.stringify({ ...unsealed, hash: prev });
+    buffer += `${line}\n`;
+    if (i > EVENTS - 1000) tail.push(line);
     if (buffer.length > 1 << 20) {
       fs.writeSync(out, buffer);
       buffer = "";
@@ -98,10 +171,29 @@ function verifyMemory(file: string) {
   const script = `
     const { auditVerify } = await import(${JSON.stringify(path.resolve("src/cli/audit-verify.ts"))});
     await auditVerify(${JSON.stringify(file)}, {}, { write() { return true; } });
-    console.log(process.resourceUsage().maxRSS);`;
+    console.log(${PEAK_RSS});`;
   const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]).toString().trim();
   const sizeMb = fs.statSync(file).size / 1024 / 1024;
   console.log(`verify peak memory (max RSS):        ${(Number(out) / 1024).toFixed(0)} MiB for a ${sizeMb.toFixed(0)} MiB, ${EVENTS.toLocaleString("en-US")}-event export`);
+}
+
+/** The last 1,000 events of the export, proven against a signed checkpoint by a fresh CLI process. */
+function partialVerify() {
+  const lines = tail;
+  const slice = path.join(dir, "slice.jsonl");
+  fs.writeFileSync(slice, `${lines.join("\n")}\n`);
+  const first = EVENTS - lines.length + 1;
+  const proofs = lines.map((_, i) => JSON.stringify({ chain: "tenant:bench", seq: first + i, size: EVENTS, proof: inclusionProof(first + i - 1, EVENTS, tree.get).map((h) => h.toString("base64")) }));
+  fs.writeFileSync(path.join(dir, "proofs.jsonl"), `${proofs.join("\n")}\n`);
+  const signer = makeSigner("bench.example/audit", KEY_TYPE_ED25519, generateKeyPairSync("ed25519").privateKey);
+  fs.writeFileSync(path.join(dir, "checkpoint.txt"), signNote(formatCheckpoint({ origin: "bench.example/audit/tenant/bench", size: EVENTS, root: tree.root() }), signer));
+  const script = `
+    const { auditVerifyWithProofs } = await import(${JSON.stringify(path.resolve("src/cli/audit-verify-proofs.ts"))});
+    const t0 = performance.now();
+    await auditVerifyWithProofs(${JSON.stringify(slice)}, { checkpoint: ${JSON.stringify(path.join(dir, "checkpoint.txt"))}, logKey: ${JSON.stringify(formatVerifierKey(signer))}, proofs: ${JSON.stringify(path.join(dir, "proofs.jsonl"))} }, { write() { return true; } });
+    console.log(JSON.stringify({ ms: performance.now() - t0, rss: ${PEAK_RSS} }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]).toString().trim()) as { ms: number; rss: number };
+  console.log(`partial verify, 1,000 events of ${EVENTS.toLocaleString("en-US")}: ${out.ms.toFixed(0)} ms against a signed checkpoint (--proofs), max RSS ${(out.rss / 1024).toFixed(0)} MiB`);
 }
 
 console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}`);
@@ -112,4 +204,5 @@ writeExport(file);
 console.log(`(wrote a ${EVENTS.toLocaleString("en-US")}-event export in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 await verifyRates(file);
 verifyMemory(file);
+partialVerify();
 fs.rmSync(dir, { recursive: true, force: true });

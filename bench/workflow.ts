@@ -1,7 +1,7 @@
 /**
  * `npm run bench:workflow` — complete request lifecycles per second (a benchmark, not a test):
- * create → manager approve → customer approve → access check (allowed) → release, every step
- * audited, over real HTTP with BENCH_WORKERS concurrent clients (default 8) for BENCH_SECONDS
+ * create → manager approve → customer approve → access check (allowed) → release (four audited
+ * steps; the check is not audited), over real HTTP with BENCH_WORKERS concurrent clients (default 8) for BENCH_SECONDS
  * (default 10) per setup. Each Lockbox instance is a real `lockbox serve` process; this process
  * only seeds users (through an idle app on the same database) and generates load. Setups:
  * SQLite; PostgreSQL with one instance; PostgreSQL with two instances sharing the database,
@@ -110,7 +110,7 @@ async function run(label: string, seed: TestApp, instances: number) {
   for (const child of children) child.kill("SIGTERM");
   await Promise.all(children.map((c) => (c.exitCode === null ? once(c, "exit") : undefined)));
   console.log(
-    `${label.padEnd(34)} ${(n / seconds).toFixed(1).padStart(7)} lifecycles/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   (${n} in ${seconds.toFixed(1)} s, 5 audited steps each)`,
+    `${label.padEnd(34)} ${(n / seconds).toFixed(1).padStart(7)} lifecycles/s   p50 ${p(0.5)} ms   p99 ${p(0.99)} ms   (${n} in ${seconds.toFixed(1)} s, 4 audited steps each)`,
   );
 }
 

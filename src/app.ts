@@ -8,16 +8,19 @@ import type { Deps } from "./deps.js";
 import { GrantIndex } from "./grants/grant-index.js";
 import { grantListener } from "./grants/grant-listener.js";
 import { startGrantSync } from "./grants/grant-sync.js";
+import { trackConnections } from "./http/drain-connections.js";
 import { ServiceCredentialCache } from "./grants/service-credentials.js";
 import { buildServer } from "./http/server.js";
 import { Keyring } from "./keys/keyring.js";
 import { LoginThrottle } from "./identity/login-throttle.js";
 import { createSweeper, type Sweeper } from "./requests/sweeper.js";
 import { createCheckpointer } from "./audit/checkpoints.js";
+import { ensureAuditLogKey } from "./audit/log-key.js";
 import type { PeriodicJob } from "./jobs/periodic-job.js";
 import { createDispatcher, type Dispatcher } from "./notify/dispatcher.js";
 import { createMailer, type Mailer } from "./notify/mailer.js";
 import { createNotifyListener } from "./notify/notify-listener.js";
+import { type AuditStreamer, createAuditStreamer } from "./siem/audit-streamer.js";
 
 export interface AppOptions {
   db: Db;
@@ -36,6 +39,8 @@ export interface App {
   checkpointer: PeriodicJob;
   /** Delivers the notification outbox; `serve` starts it, tests drive `runOnce()`. */
   dispatcher: Dispatcher;
+  /** Streams audit chains to SIEM sinks; `serve` starts it, tests drive `runOnce()`. */
+  auditStreamer: AuditStreamer;
   close(): Promise<void>;
 }
 
@@ -71,29 +76,39 @@ export async function createApp(options: AppOptions): Promise<App> {
   await migrateToLatest(deps.db);
   // Enforcement: signing keys (created on first start), the grant index and what keeps it current.
   await deps.keys.init();
+  await ensureAuditLogKey(deps.db, deps.config, deps.clock.now());
   deps.requestListeners.push(grantListener(deps.grants));
   await deps.grants.reloadAll(deps.clock.now());
   const grantSync = await startGrantSync(deps);
   const server = await buildServer(deps, new LoginThrottle(deps.clock));
+  const connections = trackConnections(server.server);
   const sweeper = createSweeper(deps);
   const checkpointer = createCheckpointer(deps);
   // Notifications: the outbox is written by a request listener inside each step's transaction.
   const mailer = options.mailer ?? createMailer(deps.config, deps.log);
   const dispatcher = createDispatcher(deps, mailer);
   deps.requestListeners.push(createNotifyListener(() => dispatcher.wake()));
+  const auditStreamer = createAuditStreamer(deps, () => dispatcher.wake());
+  // Request steps are most of the audit: stream them right after commit instead of at the next poll.
+  deps.requestListeners.push(async (work) => work.afterCommit(() => auditStreamer.wake()));
   return {
     server,
     deps,
     sweeper,
     checkpointer,
     dispatcher,
+    auditStreamer,
     async close() {
+      await auditStreamer.stop();
       await sweeper.stop();
       await checkpointer.stop();
       await dispatcher.stop();
       mailer.close();
       await grantSync.stop();
-      await server.close();
+      // Keep closing idle connections while in-flight requests (a long poll of the revocations
+      // feed) finish: a client may open one after close began (see drain-connections.ts).
+      const sweep = setInterval(() => connections.closeIdle(), 100);
+      await server.close().finally(() => clearInterval(sweep));
       await deps.db.destroy();
     },
   };

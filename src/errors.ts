@@ -15,9 +15,11 @@ export type ErrorCode =
   | "email_taken"
   | "last_admin"
   | "invitation_invalid"
+  | "comment_required"
   | "payload_too_large"
   | "unsupported_media_type"
   | "too_many_attempts"
+  | "sso_required"
   | "internal";
 
 export const httpStatusOf: Record<ErrorCode, number> = {
@@ -33,9 +35,11 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   email_taken: 409,
   last_admin: 409,
   invitation_invalid: 410,
+  comment_required: 400,
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_attempts: 429,
+  sso_required: 403,
   internal: 500,
 };
 
@@ -45,14 +49,18 @@ export class AppError extends Error {
     message: string,
     readonly details?: unknown,
   ) {
-    super(message);
+    // Messages are read by people (the admin center, the CLI): they start as a sentence does.
+    super(message.charAt(0).toUpperCase() + message.slice(1));
     this.name = "AppError";
   }
 }
 
 /** A bad value in one named field, answered as 400 with the field in `details`. */
 export function invalidField(field: string, message: string): AppError {
-  return new AppError("invalid_request", `${field}: ${message}`, [{ field, message }]);
+  const err = new AppError("invalid_request", message, [{ field, message }]);
+  // The field's own name leads, exactly as spelled in the API (`requestedMinutes`).
+  err.message = `${field}: ${message}`;
+  return err;
 }
 
 export function notFound(what: string): AppError {

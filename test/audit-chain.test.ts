@@ -73,7 +73,7 @@ describe("the hash chain", () => {
     assert.ok(lines.length >= 8);
     const ok = await verifyFile(lines);
     assert.equal(ok.code, 0, ok.err);
-    assert.match(ok.out, new RegExp(`ok: ${lines.length} events`));
+    assert.match(ok.out, new RegExp(`^Verified ${lines.length} events of chain `));
 
     const edited = [...lines];
     const fifth = JSON.parse(edited[4]!);

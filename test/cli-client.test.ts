@@ -257,7 +257,7 @@ test("login saves a 0600 profile that later commands use; the token and password
   assert.equal(json(piped).user.id, person.user.id);
   assert.ok(!piped.stdout.includes("lbx_"));
   assert.ok(fs.existsSync(path.join(config, "lockbox", "work.json")));
-  oneLineError(wrong, 3, /wrong email or password/);
+  oneLineError(wrong, 3, /Wrong email or password/);
   assert.ok(!fs.existsSync(path.join(config, "lockbox", "bad.json")));
 
   // logout deletes the token on the server and the file here.
@@ -296,7 +296,7 @@ test("audit search and export; the exported file verifies with `lockbox audit ve
 
   const verified = await lockbox(["audit", "verify", out]);
   assert.equal(verified.code, 0, verified.stderr);
-  assert.match(verified.stdout, new RegExp(`^ok: ${events} events of chain tenant:${w.tenantA} verify`));
+  assert.match(verified.stdout, new RegExp(`^Verified ${events} events of chain tenant:${w.tenantA} \\(seq 1–${events}\\)`));
   // And the same file with one event altered does not.
   const tampered = path.join(home, "tampered.jsonl");
   fs.writeFileSync(tampered, file.replace('"request.created"', '"request.canceled"'));
@@ -304,7 +304,7 @@ test("audit search and export; the exported file verifies with `lockbox audit ve
 
   // Another tenant's chain is 404 for this auditor, and no file is left behind.
   const foreign = path.join(home, "foreign.jsonl");
-  oneLineError(await auditor(["audit", "export", "--tenant", w.tenantB, "--output", foreign]), 1, /chain not found/);
+  oneLineError(await auditor(["audit", "export", "--tenant", w.tenantB, "--output", foreign]), 1, /Chain not found/);
   assert.ok(!fs.existsSync(foreign) && !fs.existsSync(`${foreign}.partial`));
 });
 
@@ -328,13 +328,13 @@ test("error paths: unknown id, bad flag values, API refusals, no credentials, se
     engineer(["requests", "list", "--stauts", "approved"]),
     lockbox(["requests", "approve", "--help"]),
   ]);
-  oneLineError(unknown, 1, /^lockbox: request no-such-request not found\n$/);
+  oneLineError(unknown, 1, /^lockbox: Request no-such-request not found\n$/);
   oneLineError(badMinutes, 2, /--minutes.*'abc'.*whole number/);
   oneLineError(badAccess, 2, /--access.*'admin'.*read, write/);
   oneLineError(tooLong, 1, /^lockbox: requestedMinutes: this tenant allows at most 240 minutes\n$/);
   oneLineError(missing, 2, /required option '--ticket/);
   oneLineError(noCreds, 3, /no credentials for http:\/\/127\.0\.0\.1:\d+.*lockbox login.*LOCKBOX_TOKEN/);
-  oneLineError(badToken, 3, /invalid or expired token.*lockbox login/);
+  oneLineError(badToken, 3, /Invalid or expired token.*lockbox login/);
   oneLineError(down, 3, new RegExp(`^lockbox: cannot reach http://127\\.0\\.0\\.1:${downPort}: connection refused\\n$`));
   oneLineError(unknownFlag, 2, /unknown option '--stauts'.*--status/);
   assert.equal(help.code, 0);

@@ -85,6 +85,8 @@ before(async () => {
   ids.user = (await t.user(["engineer"], null, "Spare Engineer")).user.id;
   ids.tenantWebhook = (await must("POST", `/v1/tenants/${w.tenantA}/webhooks`, w.a.admin.as, { url: "https://93.184.215.14/hook" })).id;
   ids.providerWebhook = (await must("POST", "/v1/webhooks", admin, { url: "https://93.184.215.14/provider-hook" })).id;
+  ids.tenantSink = (await must("POST", `/v1/tenants/${w.tenantA}/audit-sinks`, w.a.admin.as, { type: "http", url: "https://93.184.215.14/siem", format: "ocsf" })).id;
+  ids.providerSink = (await must("POST", "/v1/audit-sinks", admin, { type: "http", url: "https://93.184.215.14/siem", format: "lockbox" })).id;
   ids.pending = await fileRequest(w);
   ids.pending2 = await fileRequest(w);
   ids.pending3 = await fileRequest(w);
@@ -280,7 +282,9 @@ function realParams(route: Route): Record<string, string> {
                 : p.endsWith("/complete")
                   ? ids.approved2
                   : ids.approved;
-  return { id: id!, whId: (p.startsWith("/v1/tenants/") ? ids.tenantWebhook : ids.providerWebhook)! };
+  const own = p.startsWith("/v1/tenants/");
+  // `org` (/v1/orgs/{org}/sso): an id that is no org, so fuzzed bodies never reach an IdP.
+  return { id: id!, org: id!, whId: (own ? ids.tenantWebhook : ids.providerWebhook)!, sinkId: (own ? ids.tenantSink : ids.providerSink)! };
 }
 
 /** The sender that may call the route, so input gets past authentication into validation and the use case. */

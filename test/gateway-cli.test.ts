@@ -42,6 +42,8 @@ before(async () => {
       "0",
       "--issuer",
       "http://lockbox.test",
+      "--max-unrecorded-seconds",
+      "30",
     ],
     { env: { ...process.env, LOCKBOX_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -99,4 +101,39 @@ test("lockbox gateway (CLI): refuses to start without a service credential", asy
   const code = await new Promise((r) => proc.on("exit", r));
   assert.equal(code, 1);
   assert.match(err, /LOCKBOX_TOKEN must hold a service credential/);
+});
+
+test("lockbox gateway (CLI): --max-unrecorded-seconds must be a whole number of seconds, 1 or more", async () => {
+  for (const value of ["0", "-5", "abc", "1.5"]) {
+    const proc = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "gateway", "--server", "http://x", "--service", "mail", "--upstream", "http://y", "--port", "0", "--max-unrecorded-seconds", value],
+      { env: { ...process.env, LOCKBOX_TOKEN: "lbs_x" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let err = "";
+    proc.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    const code = await new Promise((r) => proc.on("exit", r));
+    assert.equal(code, 1, value);
+    assert.match(err, /--max-unrecorded-seconds must be/, value);
+  }
+});
+
+test("lockbox gateway (CLI): a spoofed tenant header never reaches the upstream (finding 1)", async () => {
+  const id = await fileRequest(w);
+  await t.request("POST", `/v1/requests/${id}/approve`, w.manager.as, {});
+  await t.request("POST", `/v1/requests/${id}/approve`, w.a.approver.as, {});
+  const token = (await t.request("GET", `/v1/requests/${id}/token`, w.engineer.as)).body.token as string;
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      `${gatewayUrl}/mailboxes/1`,
+      { agent: false, headers: { authorization: `Lockbox ${token}`, "x-lockbox-tenant": w.tenantA, connection: "X-Lockbox-Tenant", X_Lockbox_Tenant: w.tenantB } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+  assert.equal(status, 400);
 });

@@ -107,30 +107,101 @@ test("activity after accessEndsAt is denied even before the sweeper runs", async
   assert.equal(res.body.items[0].reason, "outside_access_window");
 });
 
-test("activity: a malformed batch is refused whole with 400 and writes nothing", async () => {
+test("activity: a body that is not a batch is refused whole with 400 and writes nothing", async () => {
   const id = await approved();
   const before = (await events(id)).length;
   const ok = { requestId: id, operation: "read", target: "t" };
   const bad: unknown[] = [
     {},
+    [],
+    "events",
     { events: [] },
+    { events: "read" },
+    { events: { 0: ok } },
     { events: Array.from({ length: 1001 }, () => ok) },
-    { events: [ok, { ...ok, operation: "Read!" }] },
-    { events: [ok, { ...ok, operation: "denied" }] },
-    { events: [ok, { ...ok, target: "" }] },
-    { events: [ok, { ...ok, target: "x".repeat(513) }] },
-    { events: [ok, { ...ok, at: "yesterday" }] },
-    { events: [ok, { ...ok, at: "2026-02-31T10:00:00.000Z" }] },
-    { events: [ok, { ...ok, details: { n: 1.5 } }] },
-    { events: [ok, { ...ok, details: { nested: { a: 1 } } }] },
-    { events: [ok, { ...ok, extra: true }] },
-    { events: [{ ...ok, requestId: 42 }] },
+    { events: [ok], extra: true },
   ];
   for (const body of bad) {
-    const res = await t.request("POST", "/v1/activity", svc, body);
+    const res = await t.request("POST", "/v1/activity", svc, JSON.stringify(body), { "content-type": "application/json" });
     assert.equal(res.status, 400, `${JSON.stringify(body).slice(0, 80)} → ${res.status}`);
+    assert.equal(res.body.error.code, "invalid_request");
   }
   assert.equal((await events(id)).length, before);
+});
+
+// §13 changed this: a bad event no longer sinks its batch (before, the whole batch was refused
+// with 400 and the SDK dropped it, so real reads went unrecorded).
+test("activity: each bad event is recorded as operator.denied invalid_event, the rest are recorded (finding 2)", async () => {
+  const id = await approved();
+  const ok = { requestId: id, operation: "read", target: "t" };
+  const badEvents: unknown[] = [
+    { ...ok, operation: "Read!" },
+    { ...ok, operation: "denied" },
+    { ...ok, operation: "x".repeat(129) },
+    { ...ok, target: "" },
+    { ...ok, target: "x".repeat(513) },
+    { ...ok, at: "yesterday" },
+    { ...ok, at: "2026-02-31T10:00:00.000Z" },
+    { ...ok, details: { n: 1.5 } },
+    { ...ok, details: { nested: { a: 1 } } },
+    { ...ok, extra: true },
+  ];
+  const res = await t.request("POST", "/v1/activity", svc, { events: [ok, ...badEvents, ok] });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.recorded, 2);
+  assert.equal(res.body.denied, badEvents.length);
+  assert.equal(res.body.invalid, badEvents.length);
+  for (const item of res.body.items.slice(1, -1)) {
+    assert.equal(item.outcome, "denied");
+    assert.equal(item.reason, "invalid_event");
+    assert.ok(item.problems.length >= 1 && typeof item.problems[0].field === "string", JSON.stringify(item));
+  }
+  assert.equal(res.body.items[1].problems[0].field, "operation");
+  assert.equal(res.body.items[4].problems[0].field, "target");
+  const rows = await events(id);
+  assert.deepEqual(rows.map((r) => r.operation), ["operator.read", ...badEvents.map(() => "operator.denied"), "operator.read"]);
+  for (const r of rows.slice(1, -1)) {
+    assert.equal(r.chain, `tenant:${w.tenantA}`, "the customer sees the bad report under the engineer's name");
+    assert.equal(JSON.parse(r.actor).name, "Erin Engineer");
+    const d = JSON.parse(r.details);
+    assert.equal(d.reason, "invalid_event");
+    assert.equal(d.ticket, "CASE-42");
+    assert.equal(typeof d.problems, "string");
+  }
+  assert.ok(JSON.parse(rows[3]!.details).operation.length <= 128, "what is kept of a bad field is bounded");
+
+  // An item that names no request (or is not even an object) has no tenant: provider chain.
+  const before = await t.app.deps.db.selectFrom("audit_events").select("id").where("chain", "=", "provider").where("operation", "=", "operator.denied").execute();
+  const orphan = await t.request("POST", "/v1/activity", svc, { events: [42, { ...ok, requestId: 42 }, null, ok] });
+  assert.equal(orphan.status, 200, JSON.stringify(orphan.body));
+  assert.deepEqual(orphan.body.items.map((i: { reason?: string }) => i.reason ?? "recorded"), ["invalid_event", "invalid_event", "invalid_event", "recorded"]);
+  const after = await t.app.deps.db.selectFrom("audit_events").selectAll().where("chain", "=", "provider").where("operation", "=", "operator.denied").execute();
+  assert.equal(after.length, before.length + 3);
+  assert.equal(JSON.parse(after.at(-1)!.actor).type, "service");
+  assert.equal(JSON.parse(after.at(-1)!.details).reason, "invalid_event");
+});
+
+test("activity: operation is a namespaced name (mailbox.read_item, m-search)", async () => {
+  const id = await approved();
+  const ops = ["mailbox.read_item", "files.download", "m-search", `a${"b".repeat(127)}`];
+  const res = await t.request("POST", "/v1/activity", svc, { events: ops.map((operation) => ({ requestId: id, operation, target: "t" })) });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.recorded, ops.length);
+  assert.deepEqual((await events(id)).map((r) => r.operation), ops.map((o) => `operator.${o}`));
+});
+
+test("activity: a bad event in a batch of 1000 costs only itself (finding 2)", async () => {
+  const id = await approved();
+  const batch = Array.from({ length: 1000 }, (_, i) => ({ requestId: id, operation: i === 500 ? "M-SEARCH" : "read", target: `msg-${i}` }));
+  const res = await t.request("POST", "/v1/activity", svc, { events: batch });
+  assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 300));
+  assert.deepEqual([res.body.recorded, res.body.denied, res.body.invalid], [999, 1, 1]);
+  assert.equal(res.body.items[500].reason, "invalid_event");
+  const rows = await events(id);
+  assert.equal(rows.filter((r) => r.operation === "operator.read").length, 999);
+  const denied = rows.filter((r) => r.operation === "operator.denied");
+  assert.equal(denied.length, 1);
+  assert.deepEqual([JSON.parse(denied[0]!.details).reason, JSON.parse(denied[0]!.details).target], ["invalid_event", "msg-500"]);
 });
 
 test("activity: 1000 events in one call", async () => {

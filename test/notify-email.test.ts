@@ -158,6 +158,22 @@ describe("notification mails over SMTP", () => {
     assert.ok(approverMail.body.includes("looks right"), "the manager's comment");
   });
 
+  test("the requester is told its request passed the manager, never sent the approvers' \"Approval needed\" mail", async () => {
+    const ticket = newTicket();
+    const id = await fileRequest(w, { ticket });
+    await deliver(ticket);
+    assert.equal((await t.request("POST", `/v1/requests/${id}/approve`, w.manager.as, {})).body.status, "pending_customer");
+    const mails = await deliver(ticket);
+    const mine = mails.filter((m) => m.to.includes(w.engineer.user.email.toLowerCase()));
+    assert.equal(mine.length, 1);
+    assert.doesNotMatch(mine[0]!.subject, /Approval needed/);
+    assert.doesNotMatch(mine[0]!.body, /Approve or deny/);
+    assert.match(mine[0]!.subject, /passed the manager and waits for Alpha/);
+    const theirs = mails.filter((m) => !m.to.includes(w.engineer.user.email.toLowerCase()));
+    assert.ok(theirs.length > 0);
+    for (const m of theirs) assert.match(m.subject, /Approval needed/);
+  });
+
   test("lockbox off: the manager's approval opens access and the tenant (only that tenant) hears at once", async () => {
     const ticket = newTicket();
     const id = await fileRequest(w, { ticket, tenantId: w.tenantB });

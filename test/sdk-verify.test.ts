@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { CompactSign, createLocalJWKSet, generateKeyPair, type JSONWebKeySet, jwtVerify } from "jose";
 import { signCompactJws } from "../src/keys/keyring.js";
-import { createVerifier, GrantError, type Verifier } from "../src/sdk/index.js";
+import { ActivityBufferFull, createVerifier, GrantError, type Verifier } from "../src/sdk/index.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { buildWorld, fileRequest, type World } from "./support/world.js";
 
@@ -148,6 +148,59 @@ test("reportActivity batches events into the tenant's audit log", async () => {
   const rows = await t.app.deps.db.selectFrom("audit_events").select(["operation", "actor"]).where("request_id", "=", id).where("operation", "=", "operator.read").execute();
   assert.equal(rows.length, 5);
   assert.equal(JSON.parse(rows[0]!.actor).name, "Erin Engineer");
+});
+
+test("the activity reporter never drops a batch: held through failures and refusals, bounded, and measured (finding 2)", async () => {
+  const { id } = await grant({ requestedMinutes: 60 });
+  // The server is real; only its answers to activity posts are taken away or replaced.
+  let mode: "down" | "refusing" | "up" = "down";
+  const reporterErrors: Error[] = [];
+  const v = createVerifier({
+    jwksUrl: `${base}/.well-known/jwks.json`,
+    server: base,
+    token: svcToken,
+    issuer: "http://lockbox.test",
+    activityFlushMs: 60_000,
+    activityMaxQueue: 3,
+    now: () => t.clock.now(),
+    onError: (e) => reporterErrors.push(e),
+    fetch: async (input, init) => {
+      if (String(input).includes("/v1/activity") && mode !== "up") {
+        if (mode === "down") throw new TypeError("fetch failed");
+        return new Response(JSON.stringify({ error: { code: "invalid_request", message: "events: no", requestId: "r" } }), { status: 400 });
+      }
+      return fetch(input, init);
+    },
+  });
+  try {
+    v.reportActivity({ requestId: id, operation: "mailbox.read_item", target: "m/1", at: t.clock.now() });
+    v.reportActivity({ requestId: id, operation: "mailbox.read_item", target: "m/2", at: t.clock.now() });
+    await v.flush();
+    let stats = v.activityStats();
+    assert.equal(stats.pending, 2);
+    assert.equal(stats.capacity, 3);
+    assert.equal(stats.consecutiveFailures, 1);
+    assert.match(stats.lastError ?? "", /fetch failed/);
+
+    mode = "refusing";
+    await v.flush();
+    stats = v.activityStats();
+    assert.equal(stats.pending, 2, "a refused batch is kept, not dropped");
+    assert.equal(stats.consecutiveFailures, 2);
+
+    v.reportActivity({ requestId: id, operation: "mailbox.read_item", target: "m/3", at: t.clock.now() });
+    assert.throws(() => v.reportActivity({ requestId: id, operation: "mailbox.read_item", target: "m/4" }), ActivityBufferFull);
+    assert.equal(v.activityStats().pending, 3, "a full buffer refuses the new event; it drops none it holds");
+
+    mode = "up";
+    await v.flush();
+    stats = v.activityStats();
+    assert.deepEqual([stats.pending, stats.consecutiveFailures, stats.delivered, stats.denied], [0, 0, 3, 0]);
+    const rows = await t.app.deps.db.selectFrom("audit_events").select("target").where("request_id", "=", id).where("operation", "=", "operator.mailbox.read_item").orderBy("seq").execute();
+    assert.deepEqual(rows.map((r) => JSON.parse(r.target).id), ["m/1", "m/2", "m/3"]);
+  } finally {
+    await v.close();
+  }
 });
 
 test("a verifier that cannot read the revocations feed refuses rather than trusts", async () => {

@@ -130,7 +130,7 @@ describe("security headers", () => {
       await page.getByText("/v1/auth/login").first().waitFor({ timeout: 20_000 });
       if (fs.existsSync(path.join(import.meta.dirname, "../web/dist/index.html"))) {
         await page.goto(`${origin}/`);
-        await page.getByRole("button", { name: "Sign in" }).waitFor({ timeout: 20_000 });
+        await page.getByRole("button", { name: "Sign in", exact: true }).waitFor({ timeout: 20_000 });
       }
       assert.deepEqual(violations, []);
       assert.deepEqual(problems, []);

@@ -32,6 +32,7 @@ test("onboarding a tenant: defaults, an invitation for its first global admin, a
     requiredApprovals: 1,
     protectedServices: "all",
     notificationEmails: [],
+    requireDecisionComment: false,
   });
 
   const tooEarly = await t.request("PATCH", `/v1/tenants/${id}/settings`, session, { lockboxEnabled: true });

@@ -71,7 +71,7 @@ let engineerPage: Page;
 test("an engineer files a request through the form", async () => {
   const { page } = await open("engineer");
   engineerPage = page;
-  assert.deepEqual(await navNames(page), ["New data access request", "My requests", "Services"]);
+  assert.deepEqual(await navNames(page), ["New data access request", "My requests", "Services", "My account"]);
   assert.equal(await page.title(), "New data access request");
   await page.getByLabel("Customer").selectOption({ label: "Alpha" });
   await page.getByText("This customer approves data access itself").waitFor();
@@ -105,7 +105,7 @@ test("a manager approves it in the approval queue", async () => {
 
 test("a customer approver approves from the request's detail page", async () => {
   const { page, context } = await open("approver");
-  assert.deepEqual(await navNames(page), ["Customer Lockbox requests", "Settings"]);
+  assert.deepEqual(await navNames(page), ["Customer Lockbox requests", "Settings", "My account"]);
   await page.getByRole("link", { name: TICKET }).click();
   await page.getByRole("heading", { level: 1, name: `Request ${TICKET}` }).waitFor();
   await page.getByText("Waiting for customer").first().waitFor();
@@ -134,9 +134,12 @@ test("the engineer sees the live countdown and copies the grant token", async ()
   await grant.getByRole("button", { name: "Get grant token" }).click();
   const token = await grant.getByLabel("Grant token").inputValue();
   assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, "a compact JWS");
-  await grant.getByRole("button", { name: "Copy" }).click();
+  await grant.getByRole("button", { name: "Copy grant token" }).click();
   await grant.getByText(/Copied to the clipboard|press Ctrl\+C/).waitFor();
-  assert.ok(grant.getByRole("button", { name: "Release access" }));
+  // A Locator object is always truthy; count and visibility are what the page actually shows.
+  const release = grant.getByRole("button", { name: "Release access" });
+  assert.equal(await release.count(), 1, "one Release access button on the active grant");
+  assert.equal(await release.isVisible(), true, "the Release access button is visible");
 });
 
 test("the engineer releases access early, and cancels a pending request from its page", async () => {
@@ -158,7 +161,8 @@ test("the engineer releases access early, and cancels a pending request from its
   await page.goto(`${origin}/requests/${pending.body.id}`);
   await page.getByRole("heading", { level: 1, name: "Request CASE-WEB-2" }).waitFor();
   await page.getByRole("button", { name: "Cancel request" }).click();
-  await page.getByText("Request canceled").waitFor();
+  await page.getByTestId("outcome").getByText("Request canceled.").waitFor();
+  await page.locator(".timeline").getByText("Request canceled").waitFor();
   assert.equal(await statusOf(pending.body.id), "canceled");
 });
 
@@ -180,7 +184,15 @@ test("a customer approver revokes active access from the request's page", async 
   await page.getByRole("heading", { level: 1, name: "Request CASE-WEB-3" }).waitFor();
   await page.getByLabel("Comment").fill("Done with this, thanks");
   await page.getByRole("button", { name: "Revoke" }).click();
-  await page.getByText("Access revoked").waitFor();
+  // Revoking asks first; going back changes nothing.
+  const dialog = page.getByRole("dialog", { name: "Revoke this access now?" });
+  await dialog.getByRole("button", { name: "Go back" }).click();
+  await dialog.waitFor({ state: "hidden" });
+  assert.equal(await statusOf(filed.body.id), "approved");
+  await page.getByRole("button", { name: "Revoke" }).click();
+  await dialog.getByRole("button", { name: "Yes, revoke" }).click();
+  await page.getByTestId("outcome").getByText(/Revoked — access has ended/).waitFor();
+  await page.locator(".timeline").getByText("Access revoked").waitFor();
   const r = (await t.request("GET", `/v1/requests/${filed.body.id}`, as)).body;
   assert.equal(r.status, "revoked");
   assert.equal(r.endedBy.name, "Alice Web-Approver");
@@ -282,7 +294,7 @@ test("the pages work from the keyboard: skip link, navigation, focus on the new 
   await page.getByRole("heading", { level: 1, name: "New data access request" }).waitFor();
   assert.equal(await focused(), "New data access request", "focus moves to the new page's heading");
   await page.getByRole("button", { name: "Sign out" }).click();
-  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  await page.getByRole("button", { name: "Sign in", exact: true }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/");
 });
 
@@ -311,7 +323,7 @@ test("a provider admin onboards a tenant, and its admin accepts the invitation l
   await invitee.getByRole("link", { name: "Continue to sign in" }).click();
   await invitee.getByLabel("Email").fill("first-admin@gamma.test");
   await invitee.getByLabel("Password").fill("a long enough password");
-  await invitee.getByRole("button", { name: "Sign in" }).click();
+  await invitee.getByRole("button", { name: "Sign in", exact: true }).click();
   await invitee.getByRole("heading", { level: 1, name: "Customer Lockbox requests" }).waitFor();
   assert.match(await invitee.getByRole("banner").innerText(), /Gemma Gamma/);
   problems.push(watched);
@@ -319,17 +331,19 @@ test("a provider admin onboards a tenant, and its admin accepts the invitation l
   await context.close();
 });
 
-test("a failed sign-in shows the server's own message", async () => {
+test("a failed sign-in shows a sentence, not a reference id", async () => {
   const context = await browser.newContext();
   const seen = watchContext(context, origin);
   const page = await context.newPage();
   await page.goto(origin);
   await page.getByLabel("Email").fill(people.engineer!.email);
   await page.getByLabel("Password").fill("not the password at all");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   const alert = page.getByRole("alert");
   await alert.waitFor();
-  assert.match(await alert.innerText(), /Request id: [0-9a-f-]{36}/);
+  // A sentence for the person at the form; no support reference, never "Request id".
+  assert.match(await alert.innerText(), /^The email or password is not right\./);
+  assert.doesNotMatch(await alert.innerText(), /Request id|Reference|[0-9a-f]{8}-[0-9a-f]{4}/);
   assert.equal(await page.title(), "Sign in");
   // The refused login is the only thing the browser may complain about here.
   assert.deepEqual(seen.filter((p) => !/status of 401/.test(p)), []);

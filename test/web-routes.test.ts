@@ -36,14 +36,13 @@ test("built assets are served and cached for good", async () => {
   assert.match(String(res.headers["cache-control"]), /immutable/);
 });
 
-test("API paths and non-browser requests keep the JSON 404 envelope", async () => {
+test("API paths and missing assets keep the JSON 404 envelope (a page path is a page whatever the Accept)", async () => {
   for (const [path, headers] of [
     ["/v1/nope", html],
     ["/v1", html],
     ["/docs/nope/deeper", html],
     ["/.well-known/nope", html],
-    ["/requests", { accept: "application/json" }],
-    ["/some/page", {}],
+    ["/assets/missing.js", {}],
   ] as const) {
     const res = await t.request("GET", path, null, undefined, headers);
     assert.equal(res.status, 404, path);

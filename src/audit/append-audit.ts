@@ -1,5 +1,6 @@
 import { newId } from "../ids.js";
-import type { Tx } from "../db/schema.js";
+import type { Insertable } from "kysely";
+import type { AuditEventTable, Tx } from "../db/schema.js";
 import { isPostgres } from "../db/dialect.js";
 import {
   type AuditActor,
@@ -8,8 +9,10 @@ import {
   type AuditTarget,
   assertNoFloats,
   GENESIS_HASH,
-  hashEvent,
 } from "./audit-event.js";
+import { sha256Hex } from "../ids.js";
+import { appendLeaf, leafHash, type TreeNode } from "./merkle.js";
+import { canonicalEvent, catchUpTree, FLUSH_NODES, formatFrontier, formatPending, insertNodes, parseFrontier, parsePending } from "./merkle-store.js";
 
 export interface AuditEntry {
   chain: string;
@@ -30,39 +33,85 @@ export interface AuditEntry {
  * to the same chain until this transaction ends, so a chain never forks or gaps; on SQLite the
  * single connection already serializes transactions. The unique (chain, seq) index is the
  * last line of defence either way.
+ *
+ * The chain's Merkle tree grows in the same transaction: the head row carries the tree's right
+ * edge (its frontier) and the completed nodes not yet written, so an append reads no node and
+ * writes them to merkle_nodes in one statement every ~16 events (see appendLeaf, FLUSH_NODES).
  */
 export async function appendAudit(trx: Tx, entry: AuditEntry): Promise<AuditEvent> {
-  const details = entry.details ?? {};
-  assertNoFloats(details);
-  // Seq 0 with the genesis hash stands for an empty chain; creating it first means a new chain is
-  // locked like any other.
-  await trx
-    .insertInto("audit_heads")
-    .values({ chain: entry.chain, seq: 0, hash: GENESIS_HASH })
-    .onConflict((oc) => oc.column("chain").doNothing())
-    .execute();
-  let headQuery = trx.selectFrom("audit_heads").select(["seq", "hash"]).where("chain", "=", entry.chain);
-  if (isPostgres(trx)) headQuery = headQuery.forUpdate();
-  const head = await headQuery.executeTakeFirstOrThrow();
+  const [event] = await appendAuditEvents(trx, entry.chain, [entry]);
+  return event!;
+}
 
-  const actor: AuditActor = { type: entry.actor.type, id: entry.actor.id, name: entry.actor.name };
-  if (entry.actor.ip) actor.ip = entry.actor.ip;
-  const unsealed = {
-    chain: entry.chain,
-    seq: head.seq + 1,
-    id: newId(),
-    at: entry.at.toISOString(),
-    operation: entry.operation,
-    actor,
-    target: { type: entry.target.type, id: entry.target.id },
-    details,
-    prevHash: head.hash,
+/** Rows per multi-row INSERT: 12 parameters a row keeps a statement far below SQLite's 32766
+ * variables and PostgreSQL's 65535 parameters. */
+const EVENTS_PER_INSERT = 500;
+
+/**
+ * Appends events to one chain, in the order given, locking its head once: one head read, one
+ * multi-row insert per 500 events, the Merkle nodes they complete, one head update. This is the
+ * one way events are appended (`appendAudit` is the batch of one), so the hash chain and the tree
+ * are maintained by one piece of code. Every entry's `chain` must be `chain`.
+ */
+export async function appendAuditEvents(trx: Tx, chain: string, entries: readonly AuditEntry[]): Promise<AuditEvent[]> {
+  if (entries.length === 0) return [];
+  for (const entry of entries) {
+    if (entry.chain !== chain) throw new Error(`appendAuditEvents: entry for ${entry.chain} in a batch for ${chain}`);
+    assertNoFloats(entry.details ?? {});
+  }
+  const readHead = () => {
+    const q = trx.selectFrom("audit_heads").select(["seq", "hash", "tree_size", "tree_frontier", "tree_pending"]).where("chain", "=", chain);
+    return (isPostgres(trx) ? q.forUpdate() : q).executeTakeFirst();
   };
-  const event: AuditEvent = { ...unsealed, hash: hashEvent(unsealed) };
+  let head = await readHead();
+  if (!head) {
+    // Seq 0 with the genesis hash stands for an empty chain; creating it first means a new chain
+    // is locked like any other (a writer racing to create it waits on the key, then reads it).
+    // Only for a new chain: the hot path is one read of an existing head.
+    await trx
+      .insertInto("audit_heads")
+      .values({ chain, seq: 0, hash: GENESIS_HASH })
+      .onConflict((oc) => oc.column("chain").doNothing())
+      .execute();
+    head = await readHead();
+    if (!head) throw new Error(`audit chain ${chain} has no head`);
+  }
+  if (Number(head.tree_size) !== Number(head.seq)) {
+    // Events appended by an instance older than the tree (rolling upgrade): add them first.
+    await catchUpTree(trx, chain);
+    head = (await readHead())!;
+  }
 
-  await trx
-    .insertInto("audit_events")
-    .values({
+  let seq = Number(head.seq);
+  let prevHash = head.hash;
+  let frontier = parseFrontier(head.tree_frontier);
+  const nodes: TreeNode[] = parsePending(head.tree_pending);
+  const events: AuditEvent[] = [];
+  const rows: Insertable<AuditEventTable>[] = [];
+  for (const entry of entries) {
+    const actor: AuditActor = { type: entry.actor.type, id: entry.actor.id, name: entry.actor.name };
+    if (entry.actor.ip) actor.ip = entry.actor.ip;
+    const unsealed = {
+      chain,
+      seq: seq + 1,
+      id: newId(),
+      at: entry.at.toISOString(),
+      operation: entry.operation,
+      actor,
+      target: { type: entry.target.type, id: entry.target.id },
+      details: entry.details ?? {},
+      prevHash,
+    };
+    // The leaf data is exactly the bytes whose SHA-256 is the event's hash (hashEvent's input).
+    const canonical = canonicalEvent(unsealed);
+    const event: AuditEvent = { ...unsealed, hash: sha256Hex(canonical) };
+    const tree = appendLeaf(frontier, seq, leafHash(Buffer.from(canonical)));
+    frontier = tree.frontier;
+    nodes.push(...tree.nodes);
+    seq = event.seq;
+    prevHash = event.hash;
+    events.push(event);
+    rows.push({
       chain: event.chain,
       seq: event.seq,
       id: event.id,
@@ -75,8 +124,20 @@ export async function appendAudit(trx: Tx, entry: AuditEntry): Promise<AuditEven
       details: JSON.stringify(event.details),
       prev_hash: event.prevHash,
       hash: event.hash,
-    })
+    });
+  }
+
+  for (let i = 0; i < rows.length; i += EVENTS_PER_INSERT) {
+    await trx.insertInto("audit_events").values(rows.slice(i, i + EVENTS_PER_INSERT)).execute();
+  }
+  // Completed nodes wait on the head row and go to merkle_nodes FLUSH_NODES at a time: one
+  // statement every ~16 events instead of one every other event.
+  const flush = nodes.length >= FLUSH_NODES;
+  if (flush) await insertNodes(trx, chain, nodes);
+  await trx
+    .updateTable("audit_heads")
+    .set({ seq, hash: prevHash, tree_size: seq, tree_frontier: formatFrontier(frontier), tree_pending: flush ? "" : formatPending(nodes) })
+    .where("chain", "=", chain)
     .execute();
-  await trx.updateTable("audit_heads").set({ seq: event.seq, hash: event.hash }).where("chain", "=", entry.chain).execute();
-  return event;
+  return events;
 }

@@ -9,6 +9,7 @@ import { readableChain } from "./audit-access.js";
 import { readChain, searchAudit } from "./audit-queries.js";
 import { listCheckpoints } from "./checkpoints.js";
 import { toCsv, toJsonl } from "./export-audit.js";
+import { transparencyRoutes } from "./transparency-routes.js";
 
 const chainSchema = z.string().min(1).max(80);
 const auditEventSchema = z.object({
@@ -105,4 +106,6 @@ export function auditRoutes(app: FastifyInstance, deps: Deps): void {
         .send(csv ? toCsv(events) : toJsonl(events));
     },
   );
+
+  transparencyRoutes(app, deps);
 }

@@ -30,26 +30,39 @@ const csvColumns = [
   "hash",
 ];
 
+/**
+ * Spreadsheets run a cell that begins with = + - @ (and, after they strip it, a leading tab or
+ * CR) as a formula: an engineer named `=HYPERLINK(...)` would otherwise become a live link in the
+ * customer's copy of the log (OWASP "CSV injection"). Such a cell gets a leading `'`, which
+ * spreadsheets read as "this is text". Only the CSV form is escaped; JSONL is what is hashed and
+ * stays exact.
+ */
+export function csvSafe(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
 /** For spreadsheets and SIEMs; details stay JSON in one column. Verify with the JSONL form. */
 export function toCsv(events: AsyncIterable<AuditEvent>): Readable {
   const rows = Readable.from(
     (async function* () {
       for await (const e of events) {
+        // Every text cell goes through csvSafe, not only the names: any of them may carry
+        // text a person chose (a target id, an operation reported by a service).
         yield [
-          e.chain,
+          csvSafe(e.chain),
           e.seq,
-          e.id,
-          e.at,
-          e.operation,
-          e.actor.type,
-          e.actor.id,
-          e.actor.name,
-          e.actor.ip ?? "",
-          e.target.type,
-          e.target.id,
-          JSON.stringify(e.details),
-          e.prevHash,
-          e.hash,
+          csvSafe(e.id),
+          csvSafe(e.at),
+          csvSafe(e.operation),
+          csvSafe(e.actor.type),
+          csvSafe(e.actor.id),
+          csvSafe(e.actor.name),
+          csvSafe(e.actor.ip ?? ""),
+          csvSafe(e.target.type),
+          csvSafe(e.target.id),
+          csvSafe(JSON.stringify(e.details)),
+          csvSafe(e.prevHash),
+          csvSafe(e.hash),
         ];
       }
     })(),

@@ -20,3 +20,19 @@ export async function recordOrgActivity(trx: Tx, tenantId: string | null, entry:
     .executeTakeFirst();
   if (tenant?.auditing_enabled) await appendAudit(trx, { ...entry, chain: tenantChain(tenantId) });
 }
+
+/**
+ * Who joins an org is witnessed whatever its settings: a tenant's `user.created` and
+ * `user.activated` land in the tenant's chain even while auditingEnabled is off, and in the
+ * provider chain too (with `details.tenantId`), so the first admin's activation — made before
+ * anyone could turn auditing on — is on record on both sides. The provider's own go to the
+ * provider chain once.
+ */
+export async function recordMembershipActivity(trx: Tx, tenantId: string | null, entry: Omit<AuditEntry, "chain">): Promise<void> {
+  if (tenantId === null) {
+    await appendAudit(trx, { ...entry, chain: providerChain });
+    return;
+  }
+  await appendAudit(trx, { ...entry, chain: tenantChain(tenantId) });
+  await appendAudit(trx, { ...entry, chain: providerChain, details: { ...entry.details, tenantId } });
+}

@@ -1,4 +1,5 @@
 import { type AuditEvent, GENESIS_HASH, hashEvent } from "./audit-event.js";
+import { findDuplicateKey } from "./duplicate-json-key.js";
 
 export interface ChainFault {
   /** The first seq that does not check out (or the line number when no seq could be read). */
@@ -32,6 +33,9 @@ export class ChainVerifier {
     } catch {
       return { seq: this.lastSeq + 1, line: this.line, reason: "line is not valid JSON" };
     }
+    // JSON.parse kept the last of any repeated key; the line must not mean two things (SPEC 13).
+    const duplicate = findDuplicateKey(text, event);
+    if (duplicate) return { seq: this.lastSeq + 1, line: this.line, reason: `duplicate JSON key ${JSON.stringify(duplicate.path)}` };
     return this.push(event);
   }
 

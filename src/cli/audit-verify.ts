@@ -44,7 +44,9 @@ export async function auditVerify(file: string, options: VerifyOptions = {}, out
   if (tail) broken(tail);
   if (checkpoints.some((c) => c.chain !== head.chain)) fail(`the checkpoints are not of chain ${head.chain}`, 1);
   const signed = checkpoints.length ? `, ${checkpoints.length} signed checkpoints match` : "";
-  out.write(`ok: ${verifier.count} events of chain ${head.chain} verify${signed}; head seq ${head.seq} hash ${head.hash}\n`);
+  out.write(
+    `Verified ${verifier.count} events of chain ${head.chain} (seq ${head.seq - verifier.count + 1}–${head.seq}): every hash matches and none is missing${signed}. Head hash ${head.hash}.\n`,
+  );
 }
 
 async function loadCheckpoints(file: string, jwksSource: string | undefined): Promise<CheckpointItem[]> {

@@ -15,6 +15,7 @@ export interface TenantTable {
   required_approvals: number;
   protected_services: string; // JSON: "all" or string[]
   notification_emails: string; // JSON string[]
+  require_decision_comment: number;
 }
 
 export interface UserTable {
@@ -24,7 +25,7 @@ export interface UserTable {
   name: string;
   roles: string; // JSON Role[]
   password_hash: string | null;
-  status: "invited" | "active";
+  status: "invited" | "active" | "deactivated" | "removed";
   created_at: string;
 }
 
@@ -85,6 +86,7 @@ export interface AccessRequestTable {
   ended_at: string | null;
   ended_by: string | null; // JSON {id, name}
   end_reason: string | null;
+  end_comment: string | null;
 }
 
 export interface RequestApprovalTable {
@@ -123,6 +125,45 @@ export interface AuditHeadTable {
   chain: string;
   seq: number;
   hash: string;
+  /** How many events the chain's Merkle tree holds (= seq once caught up; see merkle-store.ts). */
+  tree_size: Generated<number>;
+  /** The tree's frontier: base64 hashes of its complete subtrees, largest first, comma-separated. */
+  tree_frontier: Generated<string>;
+  /** Tree nodes not yet flushed to merkle_nodes (`level.idx.base64`, comma-separated). */
+  tree_pending: Generated<string>;
+}
+
+/** Transparency log (SPEC §16), see src/audit/merkle-store.ts and log-checkpoints.ts. */
+export interface MerkleNodeTable {
+  chain: string;
+  level: number;
+  idx: number;
+  hash: Uint8Array; // a Buffer at run time; typed as its base class so the web bundle needs no Node types
+}
+
+export interface AuditLogKeyTable {
+  key_id: string; // 8 hex digits
+  name: string;
+  public_key: string; // base64 Ed25519
+  private_key_enc: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
+export interface AuditNoteTable {
+  chain: string;
+  size: number;
+  root: string; // base64
+  note: string; // the signed note, log signature only
+  at: string;
+}
+
+export interface AuditCosignatureTable {
+  chain: string;
+  size: number;
+  witness: string; // the witness's verifier key
+  line: string; // its signature line
+  at: string;
 }
 
 export interface OutboxTable {
@@ -199,6 +240,98 @@ export interface RevocationTable {
   reason: string;
 }
 
+/** An org's OpenID Connect identity provider (src/identity/sso/, migration 0011-sso). */
+export interface SsoConfigTable {
+  org: string; // "provider" or a tenant id
+  tenant_id: string | null;
+  issuer: string;
+  client_id: string;
+  client_secret: string; // encrypted, never returned
+  scopes: string; // JSON string[]
+  email_domains: string; // JSON string[]
+  role_claim: string | null;
+  role_map: string; // JSON {claim value: Role[]}
+  jit_provisioning: number;
+  require_sso: number;
+  break_glass_email: string | null;
+  updated_at: string;
+}
+
+/** A sign-in under way: state (hashed), nonce and PKCE verifier, single use (migration 0011-sso). */
+export interface SsoLoginTable {
+  state_hash: string;
+  org: string;
+  nonce: string;
+  code_verifier: string;
+  expires_at: string;
+}
+
+/** A SIEM sink (src/siem/, migration 0010-audit-sinks). */
+export interface AuditSinkTable {
+  id: string;
+  tenant_id: string | null; // null: the provider's
+  chain: string;
+  type: "splunk_hec" | "syslog" | "http";
+  url: string;
+  format: "ocsf" | "lockbox";
+  token: string | null; // encrypted (AES-256-GCM), never returned
+  tls: string | null; // JSON {ca?, serverName?}
+  created_by: string;
+  created_at: string;
+  deleted_at: string | null;
+  cursor_seq: number;
+  last_delivered_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  failures: number;
+  failures_total: number;
+  failing_since: string | null;
+  outage_reported_at: string | null;
+  next_attempt_at: string | null;
+  lease_until: string | null;
+  lease_token: string | null;
+}
+
+/** A WebAuthn credential (src/identity/passkeys/, migration 0012-passkeys-totp). */
+export interface PasskeyTable {
+  id: string;
+  user_id: string;
+  credential_id: string; // base64url
+  public_key: string; // COSE, base64url
+  public_key_jwk: string; // JSON JWK
+  algorithm: number; // COSE algorithm, e.g. -7 (ES256)
+  counter: number | string; // bigint: pg answers a string
+  transports: string; // JSON string[]
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** A WebAuthn challenge handed out, deleted on use (migration 0012-passkeys-totp). */
+export interface WebauthnChallengeTable {
+  challenge: string;
+  purpose: "register" | "sign_in";
+  user_id: string | null;
+  expires_at: string;
+}
+
+/** A user's TOTP factor (src/identity/totp/, migration 0012-passkeys-totp). */
+export interface TotpFactorTable {
+  user_id: string;
+  secret: string; // AES-256-GCM sealed base32 secret
+  created_at: string;
+  confirmed_at: string | null; // null: pending
+  last_time_step: number | null;
+}
+
+export interface RecoveryCodeTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
 export interface Database {
   tenants: TenantTable;
   users: UserTable;
@@ -210,6 +343,10 @@ export interface Database {
   request_approvals: RequestApprovalTable;
   audit_events: AuditEventTable;
   audit_heads: AuditHeadTable;
+  merkle_nodes: MerkleNodeTable;
+  audit_log_keys: AuditLogKeyTable;
+  audit_notes: AuditNoteTable;
+  audit_cosignatures: AuditCosignatureTable;
   audit_checkpoints: AuditCheckpointTable;
   outbox: OutboxTable;
   webhooks: WebhookTable;
@@ -218,6 +355,14 @@ export interface Database {
   signing_keys: SigningKeyTable;
   service_credentials: ServiceCredentialTable;
   revocations: RevocationTable;
+  audit_sinks: AuditSinkTable;
+  sso_configs: SsoConfigTable;
+  sso_domains: { domain: string; org: string };
+  sso_logins: SsoLoginTable;
+  passkeys: PasskeyTable;
+  webauthn_challenges: WebauthnChallengeTable;
+  totp_factors: TotpFactorTable;
+  recovery_codes: RecoveryCodeTable;
 }
 
 export type Db = Kysely<Database>;

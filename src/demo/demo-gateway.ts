@@ -14,7 +14,9 @@ export interface DemoGateway {
 
 /**
  * A small internal "mailbox admin API" (what a provider's support tooling would call) that only
- * the Lockbox gateway can reach, and the gateway in front of it for the service `mail`.
+ * the Lockbox gateway can reach, and the gateway in front of it for the service `mail`. It trusts
+ * the X-Lockbox-* headers because the gateway sets them from the verified grant and drops any a
+ * client sends (§13); an API reachable other than through the gateway could not.
  */
 function startMailboxApi(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
@@ -76,6 +78,9 @@ export function gatewayWalkthrough(o: { server: string; gateway: string; tenantI
     `       TOKEN=$(curl -s -b eddie.txt ${o.server}/v1/requests/${rid}/token | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')`,
     `       curl -i ${o.gateway}/mailboxes/ceo -H "Authorization: Lockbox $TOKEN" -H 'X-Lockbox-Tenant: ${o.tenantId}'   # 200`,
     `       curl -i -X DELETE ${o.gateway}/mailboxes/ceo -H "Authorization: Lockbox $TOKEN" -H 'X-Lockbox-Tenant: ${o.tenantId}'   # 403: read-only grant`,
+    "     The gateway sets X-Lockbox-Tenant/-User/-Request/-Ticket itself; tricks to spoof them or the method are refused:",
+    `       curl -i ${o.gateway}/mailboxes/ceo -H "Authorization: Lockbox $TOKEN" -H 'X-Lockbox-Tenant: ${o.tenantId}' -H 'Connection: X-Lockbox-Tenant'   # 400`,
+    `       curl -i ${o.gateway}/mailboxes/ceo -H "Authorization: Lockbox $TOKEN" -H 'X-Lockbox-Tenant: ${o.tenantId}' -H 'X-HTTP-Method-Override: DELETE'   # 400`,
     "  3. Sign in as adam@contoso.example (Contoso's approver) and revoke it; within 5 s the same call answers 403:",
     `       curl -c adam.txt -H 'content-type: application/json' -d '{"email":"adam@contoso.example","password":"…"}' ${o.server}/v1/auth/login`,
     `       curl -b adam.txt -X POST -H "X-CSRF-Token: <csrfToken from the login answer>" ${o.server}/v1/requests/${rid}/revoke`,

@@ -1,3 +1,4 @@
+import { isPoolSaturated } from "../db/connect.js";
 import type { Deps } from "../deps.js";
 import type { AccessLevel, CheckResult } from "./grant-index.js";
 
@@ -22,7 +23,7 @@ export function checkAccess(deps: Deps, input: CheckInput): CheckResult | Promis
   // ...unless this instance has not heard from the database for a while: then another
   // instance's revoke may be unseen, and an allow must be confirmed there first.
   if (answer.allowed) return confirmAllow(deps, input, answer.requestId!);
-  return confirmRefusal(deps, input, answer);
+  return confirmRefusal(deps, input);
 }
 
 /** How long the index may go without a successful sync before an allow is re-checked. */
@@ -39,10 +40,13 @@ async function confirmAllow(deps: Deps, input: CheckInput, requestId: string): P
   return deps.grants.check(input.userId, input.tenantId, input.service, input.accessLevel, deps.clock.now());
 }
 
-async function confirmRefusal(deps: Deps, input: CheckInput, answer: CheckResult): Promise<CheckResult> {
+async function confirmRefusal(deps: Deps, input: CheckInput): Promise<CheckResult> {
   const { userId, tenantId, service, accessLevel } = input;
-  if (await deps.grants.refreshUser(userId, tenantId, deps.clock.now())) {
-    return deps.grants.check(userId, tenantId, service, accessLevel, deps.clock.now());
-  }
-  return answer;
+  // Never queue behind writers for a refusal (SPEC §18): with every pool connection taken, the
+  // index answers alone. It lags another instance's new grant only by that grant's NOTIFY.
+  if (isPoolSaturated(deps.db)) return deps.grants.check(userId, tenantId, service, accessLevel, deps.clock.now());
+  // Answer from the index after the read, whether or not this read added the grant: a
+  // notification from another instance (grant-sync.ts) may have put it there meanwhile.
+  await deps.grants.refreshUser(userId, tenantId, deps.clock.now());
+  return deps.grants.check(userId, tenantId, service, accessLevel, deps.clock.now());
 }

@@ -71,10 +71,10 @@ const keyOf = (userId: string, tenantId: string) => `${userId}\u0000${tenantId}`
  * - Time is checked at answer time against the caller's `now`, so a grant past `accessEndsAt` is
  *   refused even before the sweeper (or a refresh) removes it.
  * - The index may lag other instances: `refresh(requestId)` re-reads one request and
- *   `reloadAll()` rebuilds everything from the database. Today another instance's revocations
- *   arrive through the revocations table (grant-sync.ts) and its new grants through the
- *   database fallback on a miss (check-access.ts); PostgreSQL LISTEN/NOTIFY can drive
- *   `refresh` directly.
+ *   `reloadAll()` rebuilds everything from the database. On PostgreSQL another instance's
+ *   grants and ends arrive by LISTEN/NOTIFY within milliseconds (grant-sync.ts); the revocations
+ *   table (polled twice a second) and the database fallback on a miss (check-access.ts) cover
+ *   lost notifications.
  */
 export class GrantIndex {
   private byUser = new Map<string, Grant[]>();
@@ -169,6 +169,47 @@ export class GrantIndex {
   end(requestId: string): void {
     this.ended.set(requestId, Date.now());
     this.remove(requestId);
+    this.wake();
+  }
+
+  /** Long polls of the revocations feed waiting for the next end (see nextEnd). */
+  private readonly waiters = new Set<() => void>();
+
+  /**
+   * Resolves at the next `end` (this instance's own ends after commit, other instances' as the
+   * sync applies them: either way the feed row is committed by then), after `ms`, on `abort`, or
+   * at `close` (shutdown), whichever comes first; `cancel` lets go early. A wake can be spurious;
+   * callers re-read.
+   */
+  nextEnd(ms: number, abort?: AbortSignal): { ended: Promise<void>; cancel(): void } {
+    let cancel = () => {};
+    const ended = new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        abort?.removeEventListener("abort", done);
+        resolve();
+      };
+      cancel = done;
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+      abort?.addEventListener("abort", done, { once: true });
+      if (abort?.aborted || this.closing) done();
+    });
+    return { ended, cancel };
+  }
+
+  /** Releases every waiting long poll (an end, or the server closing). */
+  wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Set at shutdown: long polls answer at once instead of holding the server open. */
+  closing = false;
+
+  close(): void {
+    this.closing = true;
+    this.wake();
   }
 
   remove(requestId: string): void {

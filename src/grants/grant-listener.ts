@@ -18,6 +18,7 @@ export function grantListener(index: GrantIndex): RequestEventListener {
       const row = await work.trx.selectFrom("access_requests").selectAll().where("id", "=", event.requestId).executeTakeFirst();
       const grant = row && grantOf(row);
       if (grant) work.afterCommit(() => index.put(grant));
+      await notifyInstances(work.trx, { grant: event.requestId });
       return;
     }
     if (!endedStatuses.has(event.status)) return;
@@ -32,30 +33,58 @@ export function grantListener(index: GrantIndex): RequestEventListener {
       at: event.at.toISOString(),
       reason: event.status === "revoked" ? "revoked" : (row?.end_reason ?? "completed"),
     });
+    await notifyInstances(work.trx, { end: event.requestId });
     work.afterCommit(() => index.end(event.requestId));
   };
 }
 
+/** The PostgreSQL channel on which instances tell each other of grant changes (grant-sync.ts). */
+export const GRANTS_CHANNEL = "lockbox_grants";
+
 /**
- * Appends to the revocations feed. The cursor is max + 1 taken under an exclusive table lock on
- * PostgreSQL (SQLite's single writer gives the same), so cursors grow in commit order: a reader
- * that has seen cursor N can never later find a committed row below N. The lock is the last one
- * an ending step takes, and ending steps are rare, so the serialization costs little.
+ * Tells the other instances (PostgreSQL NOTIFY; SQLite has one instance). NOTIFY is
+ * transactional: it is delivered when the step commits and never if it rolls back, so a listener
+ * acting on it sees the committed row.
+ */
+async function notifyInstances(trx: Tx, change: { grant: string } | { end: string }): Promise<void> {
+  if (isPostgres(trx)) await sql`select pg_notify(${GRANTS_CHANNEL}, ${JSON.stringify(change)})`.execute(trx);
+}
+
+/** Rows one transaction may add to the feed: its cursors are xid × 2^20 + 0 … 2^20 − 1. */
+export const CURSORS_PER_TRANSACTION = 1_048_576;
+
+/**
+ * Appends to the revocations feed, with no lock beyond the row itself (SPEC §18: no global lock
+ * on a step's path). SQLite's single writer numbers rows max + 1, which is commit order.
+ *
+ * PostgreSQL cannot number rows in commit order without serializing the writers (the first
+ * release took `LOCK TABLE … IN EXCLUSIVE MODE` for that). A plain sequence would let a reader
+ * see cursor 8 committed while 7 is still in flight, page past it and never see 7. So the cursor
+ * comes from the server's own sequence of transaction ids instead: xid × 2^20 + the row's index in
+ * its transaction. The feed serves only rows whose transaction id is below the oldest
+ * transaction still running (`pg_snapshot_xmin`); every row that can still commit later has an id
+ * at or above that, hence a cursor above everything served, so paging by cursor never skips one.
+ * The price is latency while an older writing transaction stays open (bounded by
+ * LOCKBOX_PG_STATEMENT_TIMEOUT_MS for statements), not throughput: ending steps no longer wait
+ * for each other.
  */
 export async function recordRevocation(
   trx: Tx,
   entry: { requestId: string; tenantId: string; at: string; reason: string },
 ): Promise<void> {
-  if (isPostgres(trx)) await sql`lock table revocations in exclusive mode`.execute(trx);
+  const row = { request_id: entry.requestId, tenant_id: entry.tenantId, at: entry.at, reason: entry.reason };
+  if (isPostgres(trx)) {
+    const base = sql`(pg_current_xact_id()::text::bigint * ${CURSORS_PER_TRANSACTION})`;
+    const next = await sql<{ cursor: string }>`select ${base} + (select count(*) from revocations where cursor >= ${base} and cursor < ${base} + ${CURSORS_PER_TRANSACTION}) as cursor`.execute(trx);
+    await trx
+      .insertInto("revocations")
+      .values({ ...row, cursor: Number(next.rows[0]!.cursor) })
+      .execute();
+    return;
+  }
   const last = await trx.selectFrom("revocations").select((eb) => eb.fn.max("cursor").as("max")).executeTakeFirst();
   await trx
     .insertInto("revocations")
-    .values({
-      cursor: Number(last?.max ?? 0) + 1,
-      request_id: entry.requestId,
-      tenant_id: entry.tenantId,
-      at: entry.at,
-      reason: entry.reason,
-    })
+    .values({ ...row, cursor: Number(last?.max ?? 0) + 1 })
     .execute();
 }

@@ -3,11 +3,12 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { callerOf, serviceOf } from "../http/authenticate.js";
-import { errorResponses, idParams, idSchema, isoTime } from "../http/common-schemas.js";
+import { errorResponses, idParams, idSchema } from "../http/common-schemas.js";
+import { activityEventSchema } from "./activity-event.js";
 import { checkAccess } from "./check-access.js";
 import { issueGrantToken } from "./grant-token.js";
-import { recordActivity } from "./record-activity.js";
-import { listRevocations } from "./revocation-feed.js";
+import { DENIED_REASONS, recordActivity } from "./record-activity.js";
+import { MAX_FEED_WAIT_SECONDS, waitForRevocations } from "./revocation-feed.js";
 
 const accessLevel = z.enum(["read", "write"]);
 const serviceKey = z.string().min(1).max(64);
@@ -20,31 +21,41 @@ const checkResult = z.object({
   reason: z.string().describe("granted, no_active_grant, service_not_granted, insufficient_access, expired, not_started"),
 });
 
-const activityEvent = z.strictObject({
-  requestId: idSchema,
-  operation: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,62}$/, "lowercase letters, digits and _, starting with a letter")
-    .refine((op) => op !== "denied", "`denied` is reserved for refused activity"),
-  target: z.string().min(1).max(512),
-  at: isoTime.refine((v) => !Number.isNaN(Date.parse(v)), "not a real date and time").optional(),
-  refused: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).optional().describe("the reporter refused the call itself: recorded as operator.denied"),
-  details: z
-    .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,31}$/), z.union([z.string().max(512), z.number().int().min(-(2 ** 53) + 1).max(2 ** 53 - 1), z.boolean()]))
-    .refine((d) => Object.keys(d).length <= 16, "at most 16 keys")
-    .optional(),
+// Each item is judged on its own (§13): an item that is not a valid event is not refused with the
+// batch but recorded as operator.denied (invalid_event). The schema says so: a valid event, or
+// anything else, which the answer then reports as invalid.
+const activityBody = z.strictObject({
+  events: z
+    .array(z.union([activityEventSchema, z.unknown().describe("anything else: recorded as operator.denied, reason invalid_event")]))
+    .min(1)
+    .max(1000),
 });
 const activityResult = z.object({
-  recorded: z.number().int(),
-  denied: z.number().int(),
+  recorded: z.number().int().describe("events recorded as operator.<operation>"),
+  denied: z.number().int().describe("events recorded as operator.denied, the invalid ones included"),
+  invalid: z.number().int().describe("of the denied, those that were not valid events"),
   items: z.array(
-    z.object({ index: z.number().int(), outcome: z.enum(["recorded", "denied"]), reason: z.string().optional(), eventId: z.string() }),
+    z.object({
+      index: z.number().int().describe("the event's position in the batch"),
+      outcome: z.enum(["recorded", "denied"]),
+      reason: z.enum(DENIED_REASONS).optional(),
+      eventId: z.string().describe("the audit event written for it"),
+      problems: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe("why an invalid_event was invalid"),
+    }),
   ),
 });
 
 const revocationsQuery = z.strictObject({
-  after: z.string().regex(/^\d{1,15}$/, "a cursor from nextCursor").optional(),
+  // PostgreSQL cursors are xid × 2^20 + index (grant-listener.ts): up to 16 digits, below 2^53.
+  after: z.string().regex(/^\d{1,16}$/, "a cursor from nextCursor").refine((v) => Number.isSafeInteger(Number(v)), "a cursor from nextCursor").optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_FEED_WAIT_SECONDS)
+    .default(0)
+    .describe("long poll: wait up to this many seconds for an item after the cursor (answers at once when there is one)"),
 });
 const revocationsPage = z.object({
   items: z.array(z.object({ requestId: z.string(), tenantId: z.string(), at: z.string(), reason: z.string() })),
@@ -90,10 +101,23 @@ export function grantRoutes(app: FastifyInstance, deps: Deps): void {
   r.get(
     "/v1/revocations",
     { config, schema: { tags: ["enforcement"], security, querystring: revocationsQuery, response: { 200: revocationsPage, ...errorResponses } } },
-    async (req) => {
+    async (req, reply) => {
       serviceOf(req);
       const after = req.query.after === undefined ? undefined : Number(req.query.after);
-      return listRevocations(deps.db, { after, limit: req.query.limit }, deps.clock.now(), deps.config.maxAccessMinutes);
+      const input = { after, limit: req.query.limit };
+      // A caller that goes away stops its long poll (the response's close fires on disconnect).
+      const gone = new AbortController();
+      const onClose = () => gone.abort();
+      reply.raw.once("close", onClose);
+      try {
+        const page = await waitForRevocations(deps.db, deps.grants, input, () => deps.clock.now(), deps.config.maxAccessMinutes, req.query.wait * 1000, gone.signal);
+        // A long poll whose caller went away, or that the server's shutdown cut short, must not
+        // leave its connection kept alive (the server's close would wait out the keep-alive).
+        if (gone.signal.aborted || deps.grants.closing) void reply.header("connection", "close");
+        return page;
+      } finally {
+        reply.raw.off("close", onClose);
+      }
     },
   );
 
@@ -103,8 +127,9 @@ export function grantRoutes(app: FastifyInstance, deps: Deps): void {
       config,
       schema: {
         tags: ["enforcement"],
+        summary: "Report operator activity (1…1000 events); each event is judged and recorded on its own",
         security,
-        body: z.strictObject({ events: z.array(activityEvent).min(1).max(1000) }),
+        body: activityBody,
         response: { 200: activityResult, ...errorResponses },
       },
     },

@@ -1,9 +1,16 @@
+import pg from "pg";
 import type { Deps } from "../deps.js";
+import { GRANTS_CHANNEL } from "./grant-listener.js";
+import { settledHead, settledRevocationsAfter } from "./revocation-feed.js";
 
 /** How often an instance reads the revocations table for ends made by other instances. */
 export const REVOCATION_SYNC_MS = 500;
 /** How often the whole index is rebuilt from the database, as a backstop. */
 const FULL_RELOAD_MS = 5 * 60_000;
+/** Wait before re-opening a lost LISTEN connection (the poll covers the gap). */
+const RELISTEN_MS = 1000;
+/** The listening connection's application_name, so operators (and tests) can find it. */
+export const LISTENER_APPLICATION_NAME = "lockbox-grants-listener";
 
 export interface GrantSync {
   stop(): Promise<void>;
@@ -11,24 +18,22 @@ export interface GrantSync {
 
 /**
  * Keeps this instance's grant index in step with changes other instances made to the shared
- * database: twice a second it applies new revocations rows (early and on-time ends), and every
- * five minutes it rebuilds the index. Its own changes arrive at once through the request
- * listener; this loop only bounds the lag for the others' (PostgreSQL LISTEN/NOTIFY can later
- * call `deps.grants.refresh` directly).
+ * database. Its own changes arrive at once through the request listener. Others' arrive:
+ * - on PostgreSQL, at once by LISTEN on a dedicated connection (outside the pool, so a pool full
+ *   of writers cannot delay it): every approval and every end NOTIFYs on commit (grant-listener.ts);
+ * - and, as the fallback when notifications are lost (the connection dropped, a NOTIFY missed),
+ *   twice a second from the revocations table, plus a full rebuild every five minutes.
+ * New grants another instance made that a lost notification missed are still found by the
+ * check's database fallback on a miss (check-access.ts).
  */
 export async function startGrantSync(deps: Deps): Promise<GrantSync> {
-  const head = await deps.db.selectFrom("revocations").select((eb) => eb.fn.max("cursor").as("max")).executeTakeFirst();
-  let cursor = Number(head?.max ?? 0);
+  let cursor = await settledHead(deps.db);
   let lastReload = Date.now();
   let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
   const tick = async () => {
-    const rows = await deps.db
-      .selectFrom("revocations")
-      .select(["cursor", "request_id"])
-      .where("cursor", ">", cursor)
-      .orderBy("cursor")
-      .limit(1000)
-      .execute();
+    const rows = await settledRevocationsAfter(deps.db, cursor, 1000);
     for (const r of rows) {
       deps.grants.end(r.request_id);
       cursor = r.cursor;
@@ -40,18 +45,98 @@ export async function startGrantSync(deps: Deps): Promise<GrantSync> {
       deps.grants.prune(deps.clock.now());
     }
   };
-  const timer = setInterval(() => {
-    running ??= tick()
+  // One read at a time; a request during a read runs one more right after it.
+  const sync = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = tick()
       .catch((err: unknown) => deps.log.warn({ err }, "grant index sync failed; retrying"))
       .finally(() => {
         running = undefined;
+        if (again) {
+          again = false;
+          sync();
+        }
       });
-  }, REVOCATION_SYNC_MS);
+  };
+  const timer = setInterval(sync, REVOCATION_SYNC_MS);
   timer.unref();
+
+  const listener = deps.config.databaseUrl ? listen(deps, deps.config.databaseUrl, sync, () => stopped) : undefined;
   return {
     async stop() {
+      stopped = true;
       clearInterval(timer);
+      await listener?.stop();
+      deps.grants.close();
       await running;
+    },
+  };
+}
+
+/** LISTEN for other instances' grant changes; reconnects while the instance runs. */
+function listen(deps: Deps, url: string, sync: () => void, isStopped: () => boolean): { stop(): Promise<void> } {
+  let client: pg.Client | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const onNotification = (msg: pg.Notification) => {
+    let change: { grant?: unknown; end?: unknown };
+    try {
+      change = JSON.parse(msg.payload ?? "{}") as typeof change;
+    } catch {
+      return;
+    }
+    if (typeof change.end === "string") {
+      // The end committed before the NOTIFY was delivered; apply it now, and read the feed so
+      // this instance's cursor (and any long poll) moves on.
+      deps.grants.end(change.end);
+      sync();
+    } else if (typeof change.grant === "string") {
+      deps.grants.refresh(change.grant).catch((err: unknown) => deps.log.warn({ err }, "grant refresh after NOTIFY failed"));
+    }
+  };
+  const connect = async () => {
+    if (isStopped()) return;
+    const c = new pg.Client({ connectionString: url, application_name: LISTENER_APPLICATION_NAME });
+    let lost = false;
+    const onLost = (err?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (client === c) client = undefined;
+      c.removeAllListeners("notification");
+      c.end().catch(() => {});
+      if (isStopped()) return;
+      deps.log.warn({ err }, "grant LISTEN connection lost; polling until it is back");
+      retry = setTimeout(() => void connect(), RELISTEN_MS);
+      retry.unref();
+    };
+    c.on("error", onLost);
+    c.on("end", () => onLost());
+    c.on("notification", onNotification);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${GRANTS_CHANNEL}`);
+      if (isStopped()) return void (await c.end().catch(() => {}));
+      client = c;
+      // Catch up on what happened while not listening.
+      sync();
+    } catch (err) {
+      onLost(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  void connect();
+  return {
+    async stop() {
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      if (c) {
+        c.removeAllListeners();
+        c.on("error", () => {});
+        await c.end().catch(() => {});
+      }
     },
   };
 }

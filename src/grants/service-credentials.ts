@@ -1,5 +1,6 @@
 import { recordOrgActivity } from "../audit/record-org-activity.js";
 import type { Db } from "../db/schema.js";
+import { isPoolSaturated } from "../db/connect.js";
 import type { Deps } from "../deps.js";
 import { forbidden, notFound } from "../errors.js";
 import { newId, newSecret, sha256Hex } from "../ids.js";
@@ -39,7 +40,9 @@ export class ServiceCredentialCache {
     // Keyed by the token itself, not its hash, so a hit costs no hashing; the map lives only in
     // this process's memory, which already sees every token it is sent.
     const hit = this.hits.get(token);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.caller;
+    // While every pool connection is taken by writers, an expired hit still answers: the access
+    // check must not queue behind them (SPEC §18); the re-read happens once the pool frees up.
+    if (hit && (Date.now() - hit.at < CACHE_MS || isPoolSaturated(this.db))) return hit.caller;
     const hash = sha256Hex(token);
     const row = await this.db.selectFrom("service_credentials").select(["id", "name"]).where("token_hash", "=", hash).executeTakeFirst();
     if (!row) {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Deps } from "../deps.js";
@@ -19,6 +20,11 @@ export function createEdge(deps: Deps, headers: (reply: FastifyReply, url: strin
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Behind a TLS proxy the socket address is the proxy's: with LOCKBOX_TRUST_PROXY, request.ip
+    // (audit actor.ip, throttles, rate limits) is the client from X-Forwarded-For. Unset, the
+    // header is ignored, so no client can choose its own address.
+    ...trustProxyOption(deps.config.trustProxy),
+    clientErrorHandler: answerClientError,
     // Bounds on what a client can make the parser do.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // A URL the router refuses before any hook runs (bad percent-encoding, a parameter over
@@ -51,6 +57,37 @@ export function createEdge(deps: Deps, headers: (reply: FastifyReply, url: strin
     done(where ? (invalidField(where, "must not contain a NUL character (U+0000)") as FastifyError) : undefined);
   });
   return app;
+}
+
+function trustProxyOption(trust: number | string[] | undefined): { trustProxy?: string[] | ((address: string, hop: number) => boolean) } {
+  if (trust === undefined) return {};
+  // A hop count trusts that many proxies nearest to us, whatever their address.
+  return { trustProxy: typeof trust === "number" ? (_address, hop) => hop < trust : trust };
+}
+
+/** What Node's HTTP parser refuses before Fastify sees a request, as codes of the envelope. */
+const clientErrors: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "Request Header Fields Too Large", "headers_too_large", "the request headers are too large"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout", "request_timeout", "the request took too long to arrive"],
+};
+
+/**
+ * Answers, in the one error envelope, what Node's HTTP parser refuses (oversized headers, a bad
+ * request line): there is no request yet, so no request id. Like Node's own handler it writes
+ * only on a socket that has not started another answer, and then closes it.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, reason, code, message] = clientErrors[err.code ?? ""] ?? [400, "Bad Request", "invalid_request", "malformed HTTP request"];
+  const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (socket.writable && !busy) {
+    const body = JSON.stringify({ error: { code, message } });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** Whether any string or key in a parsed input holds U+0000. Iterative: bodies may nest deeply. */

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { isDatabaseBusy } from "../db/connect.js";
 import { AppError, type ErrorCode, httpStatusOf } from "../errors.js";
+import { fieldOf, messageOf } from "./validation-messages.js";
 
 function envelope(code: string, message: string, requestId: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }), requestId } };
@@ -29,19 +31,21 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(httpStatusOf[err.code]).send(envelope(err.code, err.message, request.id, err.details));
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const details = err.validation.map((v) => ({
-        field: [err.validationContext, ...v.instancePath.split("/").filter(Boolean)].join("."),
-        message: v.message,
-      }));
+      const details = err.validation.map((v) => ({ field: fieldOf(v, err.validationContext), message: messageOf(v) }));
       const first = details[0];
       return reply
         .code(400)
-        .send(envelope("invalid_request", first ? `${first.field}: ${first.message}` : "invalid request", request.id, details));
+        .send(envelope("invalid_request", first ? `${first.field}: ${first.message}` : "Invalid request", request.id, details));
     }
     const mapped = fastifyCodes[err.code];
     if (mapped) return reply.code(httpStatusOf[mapped]).send(envelope(mapped, err.message, request.id));
     if (typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send(envelope("invalid_request", err.message, request.id));
+    }
+    if (isDatabaseBusy(err)) {
+      // Pool acquire, statement or lock timeout: the client may retry; not a fault (SPEC §18).
+      request.log.warn({ err }, "database busy");
+      return reply.code(503).header("retry-after", "1").send(envelope("busy", "the database is busy; retry shortly", request.id));
     }
     request.log.error({ err }, "unhandled error");
     return reply.code(500).send(envelope("internal", "internal error", request.id));

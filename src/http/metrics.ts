@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import type { Deps } from "../deps.js";
+import { registerSinkMetrics } from "../siem/sink-metrics.js";
 
 /**
  * `GET /metrics` in Prometheus text format: process metrics, HTTP answers by route and status,
@@ -10,6 +11,7 @@ import type { Deps } from "../deps.js";
 export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: "lockbox_" });
+  registerSinkMetrics(register, deps);
   const answers = new Counter({
     name: "lockbox_http_requests_total",
     help: "HTTP answers by method, route pattern and status code",

@@ -9,6 +9,8 @@ import type { Deps } from "../deps.js";
 import { identityRoutes } from "../identity/identity-routes.js";
 import type { LoginThrottle } from "../identity/login-throttle.js";
 import { userRoutes } from "../identity/user-routes.js";
+import { invitationRoutes } from "../identity/invitation-routes.js";
+import { ssoRoutes } from "../identity/sso/sso-routes.js";
 import { requestRoutes } from "../requests/request-routes.js";
 import { tenantRoutes } from "../tenants/tenant-routes.js";
 import { installAuthentication } from "./authenticate.js";
@@ -18,6 +20,8 @@ import { healthRoutes } from "./health-routes.js";
 import { metricsRoutes } from "./metrics.js";
 import { webRoutes } from "./web-routes.js";
 import { webhookRoutes } from "../notify/webhook-routes.js";
+import { auditSinkRoutes } from "../siem/sink-routes.js";
+import { accountRoutes } from "../identity/account/account-routes.js";
 import { grantRoutes } from "../grants/grant-routes.js";
 import { serviceCredentialRoutes } from "../grants/service-credential-routes.js";
 import { jwksRoute } from "../keys/jwks-route.js";
@@ -56,6 +60,8 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
     installAuthentication(api, deps);
     identityRoutes(api, deps, throttle);
     userRoutes(api, deps);
+    invitationRoutes(api, deps);
+    ssoRoutes(api, deps);
     tenantRoutes(api, deps);
     serviceRoutes(api, deps);
     requestRoutes(api, deps);
@@ -63,6 +69,8 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
     serviceCredentialRoutes(api, deps);
     auditRoutes(api, deps);
     webhookRoutes(api, deps);
+    auditSinkRoutes(api, deps);
+    accountRoutes(api, deps);
   });
   // The admin center, outside the authenticated API: its page loads before anyone signs in.
   await webRoutes(app);

@@ -40,9 +40,8 @@ function pageHeaders(reply: FastifyReply): FastifyReply {
 
 /**
  * Serves the built admin center at `/`: hashed assets as static files (cached for good), and
- * index.html for any other GET of a page path from a browser (the SPA's own router takes it from
- * there). Everything else that is unknown, including every API path, keeps the JSON 404
- * envelope. Without a build (`npm run build`) the server runs API-only and says so once.
+ * index.html for any other GET of a page path (the SPA's own router takes it from there). Only
+ * the API paths above, other methods and missing assets keep the JSON 404 envelope. Without a build (`npm run build`) the server runs API-only and says so once.
  */
 export async function webRoutes(app: FastifyInstance, root = WEB_DIST): Promise<void> {
   if (!existsSync(`${root}index.html`)) {
@@ -63,8 +62,9 @@ export async function webRoutes(app: FastifyInstance, root = WEB_DIST): Promise<
 
   app.get("/*", { schema: { hide: true } }, (request, reply) => {
     const pathname = request.url.split("?")[0] ?? "/";
-    const wantsHtml = (request.headers.accept ?? "").includes("text/html");
-    if (isApiPath(pathname) || !wantsHtml) return reply.callNotFound();
+    // Every other path is a page, whatever the Accept header (`curl http://host/` gets the admin
+    // center too); a missing built asset stays a 404 rather than a page in its place.
+    if (isApiPath(pathname) || pathname.startsWith("/assets/")) return reply.callNotFound();
     return pageHeaders(reply).sendFile("index.html", { cacheControl: false });
   });
 }

@@ -16,6 +16,7 @@ import {
   userSchema,
 } from "./identity-schemas.js";
 import { acceptInvitation } from "./invitations.js";
+import { checkInvitation } from "./manage-invitations.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { deleteSession, endAllSessions, SESSION_COOKIE, SESSION_MINUTES } from "./sessions.js";
 import { signIn } from "./sign-in.js";
@@ -117,6 +118,31 @@ export function identityRoutes(app: FastifyInstance, deps: Deps, throttle: Login
   );
 
   r.post(
+    "/v1/invitations/check",
+    {
+      config: { auth: false },
+      schema: {
+        tags: ["identity"],
+        description: "Whose invitation a link is, before a password is typed; a used, revoked or expired link is 410 invitation_invalid. Counts against the same limit as accepting.",
+        body: z.strictObject({ token: z.string().min(1).max(200) }),
+        response: {
+          200: z.object({ email: z.string(), name: z.string(), expiresAt: z.string() }),
+          ...errorResponses,
+          410: errorResponses[400],
+          429: errorResponses[400],
+        },
+      },
+    },
+    async (req) => {
+      // The same budget and keys as accept: checking is no cheaper a way to guess tokens.
+      const keys = [`ip:${req.ip}`, `invitation:${sha256Hex(req.body.token)}`];
+      return invitationLimiter.guard(keys, "too many invalid invitation attempts; try again later", isInvalidInvitation, () =>
+        checkInvitation(deps, req.body.token),
+      );
+    },
+  );
+
+  r.post(
     "/v1/invitations/accept",
     {
       config: { auth: false },
@@ -130,13 +156,13 @@ export function identityRoutes(app: FastifyInstance, deps: Deps, throttle: Login
     },
     async (req) => {
       const keys = [`ip:${req.ip}`, `invitation:${sha256Hex(req.body.token)}`];
-      invitationLimiter.refuseIfLimited(keys, "too many invalid invitation attempts; try again later");
-      try {
-        return { user: await acceptInvitation(deps, { ...req.body, ip: req.ip }) };
-      } catch (err) {
-        if (err instanceof AppError && err.code === "invitation_invalid") invitationLimiter.fail(keys);
-        throw err;
-      }
+      // Counted before the password is hashed (argon2): parallel guesses cannot outrun the brake.
+      const user = await invitationLimiter.guard(keys, "too many invalid invitation attempts; try again later", isInvalidInvitation, () =>
+        acceptInvitation(deps, { ...req.body, ip: req.ip }),
+      );
+      return { user };
     },
   );
 }
+
+const isInvalidInvitation = (err: unknown) => err instanceof AppError && err.code === "invitation_invalid";

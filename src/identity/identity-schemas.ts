@@ -10,7 +10,7 @@ export const userSchema = z.object({
   email: z.string(),
   name: z.string(),
   roles: z.array(z.string()),
-  status: z.enum(["invited", "active"]),
+  status: z.enum(["invited", "active", "deactivated", "removed"]),
   createdAt: z.string(),
 });
 export const invitationSchema = z.object({ token: z.string(), url: z.string(), expiresAt: z.string() });

@@ -1,5 +1,5 @@
 import { addMinutes } from "../clock.js";
-import { recordOrgActivity } from "../audit/record-org-activity.js";
+import { recordMembershipActivity } from "../audit/record-org-activity.js";
 import type { Tx } from "../db/schema.js";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
@@ -40,6 +40,16 @@ export async function acceptInvitation(
   input: { token: string; password: string; name?: string; ip?: string },
 ): Promise<User> {
   checkPasswordRules(input.password);
+  // A token that cannot be used is refused before the slow hash; the compare-and-set below still
+  // decides (the invitation may be used or revoked meanwhile).
+  const usable = await deps.db
+    .selectFrom("invitations")
+    .select("id")
+    .where("token_hash", "=", sha256Hex(input.token))
+    .where("accepted_at", "is", null)
+    .where("expires_at", ">", deps.clock.now().toISOString())
+    .executeTakeFirst();
+  if (!usable) throw new AppError("invitation_invalid", "this invitation is unknown, used or expired");
   const passwordHash = await hashPassword(input.password);
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
@@ -59,7 +69,9 @@ export async function acceptInvitation(
       .where("id", "=", used.user_id)
       .execute();
     const user = (await findUserById(trx, used.user_id))!;
-    await recordOrgActivity(trx, user.tenantId, {
+    // Witnessed whatever auditingEnabled says: a tenant's first admin activates before anyone
+    // could turn auditing on.
+    await recordMembershipActivity(trx, user.tenantId, {
       at: now,
       operation: "user.activated",
       actor: { type: "user", id: user.id, name: user.name, ...(input.ip ? { ip: input.ip } : {}) },

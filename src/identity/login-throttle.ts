@@ -9,6 +9,7 @@ import { AppError } from "../errors.js";
  * The one rate limiter of Lockbox: the same class, with its own limit and window, also brakes
  * invitation acceptance (invalid tokens per IP and per token) and personal token creation (per
  * user); there `fail` counts an attempt and `refuseIfLimited` answers 429 with Retry-After.
+ * Where the attempt itself is slow (a password to hash or verify), use `attempt`.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, { count: number; since: number }>();
@@ -39,6 +40,47 @@ export class LoginThrottle {
     if (retryMs > 0) throw new AppError("too_many_attempts", message, { retryAfterSeconds: Math.ceil(retryMs / 1000) });
   }
 
+  /**
+   * Counts one attempt for these keys now, before the caller does any slow work (argon2), and
+   * returns the delay to wait first; throws 429 while any key is over its limit. Counting first
+   * is what makes the brake hold under concurrency: with the check before the work and the count
+   * after it, N parallel guesses would all pass the check before the first one failed. Synchronous
+   * on purpose — nothing may await between the check and the count. A caller whose attempt turns
+   * out well gives it back with `succeed` or `forgive`.
+   */
+  attempt(keys: string[], message: string): number {
+    this.refuseIfLimited(keys, message);
+    const delay = this.delayMs(keys);
+    this.fail(keys);
+    return delay;
+  }
+
+  /**
+   * Runs `work` as one attempt, counted before it starts (see `attempt`) and given back unless it
+   * throws an error `isFailure` says was a failed guess.
+   */
+  async guard<T>(keys: string[], message: string, isFailure: (err: unknown) => boolean, work: () => Promise<T>): Promise<T> {
+    this.attempt(keys, message);
+    try {
+      const result = await work();
+      this.forgive(keys);
+      return result;
+    } catch (err) {
+      if (!isFailure(err)) this.forgive(keys);
+      throw err;
+    }
+  }
+
+  /** Gives back one counted attempt of each key (an attempt that was not a failure). */
+  forgive(keys: string[]): void {
+    for (const key of keys) {
+      const f = this.failures.get(key);
+      if (!f) continue;
+      if (f.count <= 1) this.failures.delete(key);
+      else f.count -= 1;
+    }
+  }
+
   /** A growing delay (up to 2 s) to add before answering, once past the free attempts. */
   delayMs(keys: string[]): number {
     const worst = Math.max(0, ...keys.map((k) => this.failures.get(k)?.count ?? 0));
@@ -55,8 +97,10 @@ export class LoginThrottle {
     if (this.failures.size > 100_000) this.prune(now);
   }
 
-  succeed(accountKey: string): void {
+  /** A successful sign-in: the account starts afresh; its attempt is given back to `otherKeys`. */
+  succeed(accountKey: string, otherKeys: string[] = []): void {
     this.failures.delete(accountKey);
+    this.forgive(otherKeys);
   }
 
   private prune(now: number): void {

@@ -1,10 +1,11 @@
-import { recordOrgActivity } from "../audit/record-org-activity.js";
+import { recordMembershipActivity, recordOrgActivity } from "../audit/record-org-activity.js";
 import { auditActor, type Caller, hasRole, isProviderStaff, type Role, rolesFitOrg, type User } from "./roles.js";
 import type { Deps } from "../deps.js";
 import { AppError, forbidden, invalidField, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import { decodeCursor, type Page, toPage } from "../pagination.js";
 import { createInvitation, type Invitation } from "./invitations.js";
+import { adminRoleOf, refuseLastAdmin } from "./managed-user.js";
 import { findUserById, toUser } from "./user-queries.js";
 
 /**
@@ -12,7 +13,7 @@ import { findUserById, toUser } from "./user-queries.js";
  * global admins manage that tenant. Nobody else manages users, and the provider never manages a
  * tenant's users (it would let the provider act for the customer).
  */
-function administeredOrg(caller: Caller): string | null {
+export function administeredOrg(caller: Caller): string | null {
   const u = caller.user;
   if (isProviderStaff(u) ? hasRole(u, "provider_admin") : hasRole(u, "global_admin")) return u.tenantId;
   throw forbidden();
@@ -33,7 +34,8 @@ export async function createUser(
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const user = await insertUser(trx, { email: input.email, name: input.name, roles: input.roles, tenantId: org }, now);
-    await recordOrgActivity(trx, org, {
+    // Witnessed in the tenant's and the provider's chain whatever auditingEnabled says.
+    await recordMembershipActivity(trx, org, {
       at: now,
       operation: "user.created",
       actor: auditActor(caller),
@@ -44,14 +46,24 @@ export async function createUser(
   });
 }
 
-/** Inserts an invited user; the email is unique across the whole installation. */
+/**
+ * Inserts an invited user. The email is unique within its org only (the provider is one org): a
+ * duplicate in another org is neither refused nor revealed, so no tenant admin learns who exists
+ * elsewhere or can squat the address of the provider's next customer. The (org, email) unique
+ * index (migration 0006) backs this check when two creations race.
+ */
 export async function insertUser(
   trx: Parameters<typeof createInvitation>[0],
   input: { email: string; name: string; roles: Role[]; tenantId: string | null; passwordHash?: string },
   now: Date,
 ): Promise<User> {
   const email = input.email.toLowerCase();
-  const taken = await trx.selectFrom("users").select("id").where("email", "=", email).executeTakeFirst();
+  const taken = await trx
+    .selectFrom("users")
+    .select("id")
+    .where("email", "=", email)
+    .where((eb) => (input.tenantId === null ? eb("tenant_id", "is", null) : eb("tenant_id", "=", input.tenantId)))
+    .executeTakeFirst();
   if (taken) throw new AppError("email_taken", "a user with this email already exists", [{ field: "email" }]);
   const row = {
     id: newId(),
@@ -63,8 +75,20 @@ export async function insertUser(
     status: input.passwordHash ? ("active" as const) : ("invited" as const),
     created_at: now.toISOString(),
   };
-  await trx.insertInto("users").values(row).execute();
+  try {
+    await trx.insertInto("users").values(row).execute();
+  } catch (err) {
+    // Two creations of one address in one org raced past the check: the index refuses the second.
+    if (isUniqueViolation(err)) throw new AppError("email_taken", "a user with this email already exists", [{ field: "email" }]);
+    throw err;
+  }
   return toUser(row);
+}
+
+/** A unique index refused the row: SQLite's and PostgreSQL's (23505) ways of saying so. */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
 }
 
 export async function listUsers(deps: Deps, caller: Caller, q: { cursor?: string; limit: number }): Promise<Page<User>> {
@@ -73,6 +97,8 @@ export async function listUsers(deps: Deps, caller: Caller, q: { cursor?: string
     .selectFrom("users")
     .selectAll()
     .where((eb) => (org === null ? eb("tenant_id", "is", null) : eb("tenant_id", "=", org)))
+    // Removed people stay in the table for the audit's and old requests' sake, never in a list.
+    .where("status", "!=", "removed")
     .orderBy("created_at")
     .orderBy("id")
     .limit(q.limit + 1);
@@ -88,23 +114,14 @@ export async function changeUserRoles(deps: Deps, caller: Caller, userId: string
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const target = await findUserById(trx, userId);
-    if (!target) throw notFound("user");
+    if (!target || target.status === "removed") throw notFound("user");
     if (target.tenantId !== org) {
       if (org === null) throw forbidden("the provider cannot change a tenant user's roles");
       throw notFound("user");
     }
     if (!rolesFitOrg(roles, org)) throw invalidField("roles", `roles must be ${org === null ? "provider" : "tenant"} roles`);
-    const adminRole: Role = org === null ? "provider_admin" : "global_admin";
-    if (target.roles.includes(adminRole) && !roles.includes(adminRole)) {
-      const admins = await trx
-        .selectFrom("users")
-        .select(["id", "roles"])
-        .where((eb) => (org === null ? eb("tenant_id", "is", null) : eb("tenant_id", "=", org)))
-        .where("status", "=", "active")
-        .execute();
-      const others = admins.filter((a) => a.id !== target.id && (JSON.parse(a.roles) as Role[]).includes(adminRole));
-      if (others.length === 0) throw new AppError("last_admin", `cannot remove the last active ${adminRole}`);
-    }
+    // Counted under the same lock as deactivate and remove, so no mix of them races past it.
+    if (!roles.includes(adminRoleOf(org))) await refuseLastAdmin(trx, org, target, "take the admin role from");
     const next = [...new Set(roles)];
     const unchanged = next.length === target.roles.length && next.every((r) => target.roles.includes(r));
     if (unchanged) return target;

@@ -12,7 +12,8 @@ export interface User {
   email: string;
   name: string;
   roles: Role[];
-  status: "invited" | "active";
+  /** "removed" rows are kept for the audit and foreign keys but never listed or signed in. */
+  status: "invited" | "active" | "deactivated" | "removed";
   createdAt: string;
 }
 

@@ -68,10 +68,20 @@ function requestFacts(r: AccessRequest, tenantName: string): [string, string][] 
   return facts;
 }
 
+/** Who a mail is for: the same step reads differently for whoever must act and for the requester. */
+export type MailAudience = "deciders" | "requester";
+
 /** The headline of a request step, by audit operation and resulting status. */
-function headline(event: RequestEvent, r: AccessRequest, tenantName: string): { subject: string; intro: string } {
+function headline(event: RequestEvent, r: AccessRequest, tenantName: string, audience: MailAudience): { subject: string; intro: string } {
   const who = event.actor.name;
   const t = r.ticket;
+  // The requester cannot approve its own request: it hears how far it got, not "Approval needed".
+  if (audience === "requester" && event.operation === "request.manager_approved" && r.status === "pending_customer") {
+    return {
+      subject: `Your data access request ${t} passed the manager and waits for ${tenantName}`,
+      intro: `${who} approved your request. ${tenantName}'s approvers decide next, before the deadline below; you will hear their decision.`,
+    };
+  }
   switch (event.operation) {
     case "request.created":
       return { subject: `New data access request ${t} for ${tenantName} needs a manager`, intro: `${who} asks for access to ${tenantName}'s data. A provider manager must approve or reject it before the deadline.` };
@@ -102,8 +112,14 @@ function headline(event: RequestEvent, r: AccessRequest, tenantName: string): { 
   }
 }
 
-export function composeRequestMail(publicUrl: string, event: RequestEvent, r: AccessRequest, tenantName: string): Omit<EmailPayload, "to"> {
-  const { subject, intro } = headline(event, r, tenantName);
+export function composeRequestMail(
+  publicUrl: string,
+  event: RequestEvent,
+  r: AccessRequest,
+  tenantName: string,
+  audience: MailAudience = "deciders",
+): Omit<EmailPayload, "to"> {
+  const { subject, intro } = headline(event, r, tenantName, audience);
   const facts = requestFacts(r, tenantName);
   const comment = event.details.comment;
   if (typeof comment === "string" && comment.length > 0) facts.push(["Comment", comment]);

@@ -1,9 +1,9 @@
 import type { Tx } from "../db/schema.js";
 import type { AccessRequest } from "../requests/access-request.js";
 import type { RequestEvent, RequestEventListener } from "../requests/request-events.js";
-import { composeRequestMail } from "./compose-email.js";
+import { composeRequestMail, type MailAudience } from "./compose-email.js";
 import { enqueueMessages, mailKey, type OutboxMessage, webhookKey } from "./outbox.js";
-import { managerEmails, tenantEmails, uniqueEmails } from "./recipients.js";
+import { managerEmails, requesterEmail, tenantEmails, uniqueEmails } from "./recipients.js";
 import { loadRequestSnapshot } from "./request-snapshot.js";
 import { webhooksFor } from "./webhook-queries.js";
 
@@ -15,7 +15,7 @@ import { webhooksFor } from "./webhook-queries.js";
  * appear: see recipients.ts.
  */
 async function mailRecipients(trx: Tx, event: RequestEvent, r: AccessRequest): Promise<string[]> {
-  const requester = event.actor.id === r.requester.id ? [] : [r.requester.email];
+  const requester = event.actor.id === r.requester.id ? [] : await requesterEmail(trx, r.requester.id);
   switch (event.operation) {
     case "request.created":
       return managerEmails(trx, r.requester.id);
@@ -54,8 +54,14 @@ export function createNotifyListener(wake: () => void): RequestEventListener {
 
     const recipients = uniqueEmails(await mailRecipients(trx, event, request));
     if (recipients.length > 0) {
-      const mail = composeRequestMail(deps.config.publicUrl, event, request, tenant.name);
+      // Each person gets the mail written for them: the requester never gets the deciders' call
+      // to act ("Approval needed") on a request it cannot decide.
+      const mails = new Map<MailAudience, ReturnType<typeof composeRequestMail>>();
+      const mailFor = (audience: MailAudience) =>
+        mails.get(audience) ?? mails.set(audience, composeRequestMail(deps.config.publicUrl, event, request, tenant.name, audience)).get(audience)!;
+      const requesterEmail = request.requester.email.toLowerCase();
       for (const to of recipients) {
+        const mail = mailFor(to === requesterEmail ? "requester" : "deciders");
         messages.push({ kind: "email", idempotencyKey: mailKey(event.auditEventId, to), destination: to, payload: { ...mail, to } });
       }
     }

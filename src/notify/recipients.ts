@@ -33,6 +33,12 @@ export async function webhookOwnerEmails(db: Queryable, tenantId: string | null)
   return owners.map((o) => o.email);
 }
 
+/** The requester's address while they can still act on it: nobody mails a person who has left. */
+export async function requesterEmail(db: Queryable, requesterId: string): Promise<string[]> {
+  const row = await db.selectFrom("users").select(["email", "status"]).where("id", "=", requesterId).executeTakeFirst();
+  return row?.status === "active" ? [row.email] : [];
+}
+
 /** Lower-cased, without duplicates, order kept. */
 export function uniqueEmails(emails: string[]): string[] {
   return [...new Set(emails.map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0))];

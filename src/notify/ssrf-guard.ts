@@ -1,52 +1,42 @@
 import dns from "node:dns";
 import net from "node:net";
+import ipaddr from "ipaddr.js";
 import { invalidField } from "../errors.js";
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
 /**
- * Addresses a webhook must never reach unless LOCKBOX_WEBHOOK_ALLOW_PRIVATE=1: loopback, private
- * (RFC 1918, ULA), link-local (cloud metadata lives at 169.254.169.254), CGNAT, unspecified,
- * multicast, reserved and documentation ranges. Node's BlockList checks an IPv4-mapped IPv6
- * address (::ffff:10.0.0.1) against the IPv4 rules, so those cannot smuggle a private target
- * through; do not add a ::ffff:0:0/96 rule — BlockList would then match every IPv4 address.
+ * IPv6 global unicast is allocated from 2000::/3 only. ipaddr.js calls every address it has no
+ * special name for "unicast", which includes the deprecated IPv4-compatible block ::/96
+ * (`::7f00:1`, i.e. ::127.0.0.1, reaches loopback on some stacks) and unallocated space; requiring
+ * 2000::/3 as well refuses those without a hand-kept list. (ipaddr.js reads the dotted spelling
+ * `::a.b.c.d` as IPv4-mapped; that is refused too, so both spellings end the same way.)
  */
-const blocked = new net.BlockList();
-for (const [address, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.0.2.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["198.51.100.0", 24],
-  ["203.0.113.0", 24],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
-] as const) {
-  blocked.addSubnet(address, prefix, "ipv4");
-}
-for (const [address, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["64:ff9b:1::", 48],
-  ["100::", 64],
-  ["2001:db8::", 32],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-] as const) {
-  blocked.addSubnet(address, prefix, "ipv6");
-}
+const globalUnicastV6 = ipaddr.parseCIDR("2000::/3");
 
+/**
+ * Whether a webhook must never reach this address (unless LOCKBOX_WEBHOOK_ALLOW_PRIVATE=1).
+ * An allow-list, not a block-list: only what ipaddr.js (a maintained classification of the IANA
+ * special-purpose registries) calls plain public "unicast" passes. Everything else is refused —
+ * loopback, RFC 1918, unique-local, link-local (cloud metadata at 169.254.169.254), site-local
+ * fec0::/10, CGNAT, multicast, broadcast, reserved, documentation and benchmarking ranges, and
+ * every IPv6 form that embeds or tunnels an IPv4 address (IPv4-mapped ::ffff:0:0/96,
+ * IPv4-compatible ::/96, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16, Teredo
+ * 2001::/32): the IPv4 inside may be private and a gateway on the path would unwrap it.
+ * A text that is not an IP address at all is refused too.
+ */
 export function isBlockedAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 0) return true;
-  return blocked.check(address, family === 4 ? "ipv4" : "ipv6");
+  // net.isIP first: ipaddr.js also accepts legacy forms (0x7f.1, 2130706433) that a resolver
+  // never returns and URL parsing has already normalized; refuse anything odd outright.
+  if (net.isIP(address) === 0) return true;
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.parse(address);
+  } catch {
+    return true;
+  }
+  if (parsed.range() !== "unicast") return true;
+  return parsed instanceof ipaddr.IPv6 && !parsed.match(globalUnicastV6);
 }
 
 const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, "$1");
@@ -80,7 +70,7 @@ export async function assertWebhookUrl(raw: string, allowPrivate: boolean): Prom
     }
   }
   if (addresses.length === 0 || addresses.some(isBlockedAddress)) {
-    throw invalidField("url", "points to a loopback, private, link-local or reserved address");
+    throw invalidField("url", "must point to a public unicast address (loopback, private, link-local, reserved and IPv4-embedding ranges are refused)");
   }
   return url;
 }

@@ -36,6 +36,8 @@ export interface AccessRequest {
   endedAt: string | null;
   endedBy: PersonRef | null;
   endReason: string | null;
+  /** The comment of the revoke, cancel or deny that ended the request. */
+  endComment: string | null;
 }
 
 export type RequestRow = AccessRequestTable & { requester_name: string; requester_email: string };
@@ -74,5 +76,6 @@ export function toAccessRequest(row: RequestRow, approvals: RequestApprovalTable
     endedAt,
     endedBy: lapsed ? null : parse<PersonRef>(row.ended_by),
     endReason: lapsed ? clockEndReason[status as keyof typeof clockEndReason] : row.end_reason,
+    endComment: lapsed ? null : row.end_comment,
   };
 }

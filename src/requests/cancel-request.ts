@@ -20,7 +20,7 @@ export async function cancelRequest(deps: Deps, caller: Caller, id: string, inpu
       row,
       now,
       actor: auditActor(caller),
-      set: { ended_at: now.toISOString(), ended_by: personRef(caller.user), end_reason: "canceled" },
+      set: { ended_at: now.toISOString(), ended_by: personRef(caller.user), end_reason: "canceled", end_comment: input.comment ?? null },
       details: { comment: input.comment ?? null },
     });
   });

@@ -58,6 +58,7 @@ export async function createRequest(deps: Deps, caller: Caller, input: NewReques
       ended_at: null,
       ended_by: null,
       end_reason: null,
+      end_comment: null,
     };
     await trx.insertInto("access_requests").values(row).execute();
     await recordRequestEvent(

@@ -5,6 +5,7 @@ import { auditActor, type Caller, hasRole, isProviderStaff, isTenantApprover } f
 import type { AccessRequest, Decision } from "./access-request.js";
 import { findVisibleRequest, getRequest } from "./request-queries.js";
 import { applyTransition, personRef } from "./transition-request.js";
+import { requireDecisionComment } from "./require-decision-comment.js";
 
 /**
  * Says no at the stage the request is in: a provider manager rejects at `pending_manager`; any
@@ -20,6 +21,7 @@ export async function denyRequest(deps: Deps, caller: Caller, id: string, input:
     }
     const provider = isProviderStaff(caller.user);
     if (provider ? !hasRole(caller.user, "manager") : !isTenantApprover(caller.user, row.tenant_id)) throw forbidden();
+    await requireDecisionComment(trx, caller.user, row.tenant_id, input.comment);
     const by = { id: caller.user.id, name: caller.user.name };
     const decision: Decision = { by, at: now.toISOString(), decision: provider ? "reject" : "deny", comment: input.comment ?? null };
     await applyTransition(work, {
@@ -32,6 +34,7 @@ export async function denyRequest(deps: Deps, caller: Caller, id: string, input:
         ended_at: now.toISOString(),
         ended_by: personRef(by),
         end_reason: provider ? "rejected" : "denied",
+        end_comment: input.comment ?? null,
       },
       details: { comment: input.comment ?? null },
     });

@@ -32,6 +32,7 @@ export const accessRequestSchema = z.object({
   endedAt: z.string().nullable(),
   endedBy: person.nullable(),
   endReason: z.string().nullable(),
+  endComment: z.string().nullable(),
 });
 
 export const serviceKeySchema = z.string().min(1).max(64);

@@ -5,6 +5,7 @@ import { auditActor, type Caller, hasRole, isProviderStaff, isTenantApprover } f
 import type { AccessRequest } from "./access-request.js";
 import { findVisibleRequest, getRequest } from "./request-queries.js";
 import { applyTransition, personRef } from "./transition-request.js";
+import { requireDecisionComment } from "./require-decision-comment.js";
 
 /**
  * Ends granted access early. The customer can always take back what it gave (a tenant
@@ -19,12 +20,13 @@ export async function revokeRequest(deps: Deps, caller: Caller, id: string, inpu
       ? hasRole(caller.user, "manager", "provider_admin")
       : isTenantApprover(caller.user, row.tenant_id);
     if (!mayRevoke) throw forbidden("your role cannot revoke access");
+    await requireDecisionComment(trx, caller.user, row.tenant_id, input.comment);
     await applyTransition(work, {
       action: "revoke",
       row,
       now,
       actor: auditActor(caller),
-      set: { ended_at: now.toISOString(), ended_by: personRef(caller.user), end_reason: "revoked" },
+      set: { ended_at: now.toISOString(), ended_by: personRef(caller.user), end_reason: "revoked", end_comment: input.comment ?? null },
       details: { comment: input.comment ?? null },
     });
   });

@@ -9,18 +9,18 @@
  *   token: process.env.LOCKBOX_TOKEN, // a service credential, lbs_…
  * });
  * const grant = await verifier.verify(tokenFromRequest, { tenant, service: "mail", access: "read" });
- * verifier.reportActivity({ requestId: grant.requestId, operation: "read", target: "mailbox/42" });
+ * verifier.reportActivity({ requestId: grant.requestId, operation: "mailbox.read_item", target: "mailbox/42" });
  * ```
  *
  * Depends only on `jose`: safe to embed in any Node 20+ service.
  */
 import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
-import { ActivityReporter, type ActivityReport } from "./activity-reporter.js";
+import { ActivityReporter, type ActivityReport, type ActivityStats } from "./activity-reporter.js";
 import { GrantError } from "./errors.js";
 import { RevocationWatcher } from "./revocation-watcher.js";
 
 export { GrantError, type GrantErrorCode } from "./errors.js";
-export type { ActivityReport } from "./activity-reporter.js";
+export { ActivityBufferFull, type ActivityReport, type ActivityStats } from "./activity-reporter.js";
 
 export type AccessLevel = "read" | "write";
 
@@ -38,8 +38,13 @@ export interface VerifierOptions {
    * skips the check (e.g. when `server` is an internal address): the JWKS already vouches for it.
    */
   issuer?: string | false;
-  /** How often to poll the revocations feed. Default 2000 ms. */
+  /** How often to poll the revocations feed without long polling, and the retry delay after an error. Default 2000 ms. */
   revocationPollMs?: number;
+  /**
+   * Long-poll the revocations feed, waiting up to this many seconds a read (the server answers
+   * as soon as there is an end), so ends are learnt within about a second. Default 20; 0 polls.
+   */
+  revocationWaitSeconds?: number;
   /**
    * Refuse every token (code `revocations_unavailable`) when the feed has not been read for this
    * long, rather than honour a grant that may have been revoked. Default 30 000 ms.
@@ -48,8 +53,13 @@ export interface VerifierOptions {
   /** Batching of reportActivity: flush at this many events (max 1000) or after flushMs. */
   activityBatchSize?: number;
   activityFlushMs?: number;
-  /** Oldest queued events are dropped beyond this many. Default 10 000. */
+  /**
+   * At most this many unrecorded events are held; nothing held is ever dropped: beyond this,
+   * reportActivity throws ActivityBufferFull. Default 10 000.
+   */
   activityMaxQueue?: number;
+  /** Longest wait between retries of a failed activity post. Default 30 000 ms. */
+  activityMaxRetryMs?: number;
   /** The current time, for tests. */
   now?: () => Date;
   fetch?: typeof fetch;
@@ -79,8 +89,13 @@ export interface VerifiedGrant {
 export interface Verifier {
   /** Verifies signature, time, tenant, service, access level and revocation; throws GrantError. */
   verify(token: string, requirement: GrantRequirement): Promise<VerifiedGrant>;
-  /** Queues one activity event (batched; needs server and token). */
+  /**
+   * Queues one activity event (batched; needs server and token). Throws ActivityBufferFull when
+   * `activityMaxQueue` events are still unrecorded: do not serve what you cannot record.
+   */
   reportActivity(event: ActivityReport): void;
+  /** What the activity reporter holds and has delivered (all zero without server and token). */
+  activityStats(): ActivityStats;
   /** Posts queued activity now. */
   flush(): Promise<void>;
   /** Resolves after the first revocations sync (verify waits for it by itself). */
@@ -109,6 +124,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
           server,
           token: options.token,
           pollMs: options.revocationPollMs ?? 2000,
+          waitSeconds: options.revocationWaitSeconds ?? 20,
           maxStalenessMs: options.maxRevocationStalenessMs ?? 30_000,
           fetch: fetchFn,
           onError,
@@ -121,7 +137,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
           token: options.token,
           batchSize: Math.min(Math.max(options.activityBatchSize ?? 100, 1), 1000),
           flushMs: options.activityFlushMs ?? 1000,
-          maxQueue: options.activityMaxQueue ?? 10_000,
+          maxQueue: Math.max(options.activityMaxQueue ?? 10_000, 1),
+          maxRetryMs: options.activityMaxRetryMs ?? 30_000,
           fetch: fetchFn,
           onError,
           now,
@@ -177,6 +194,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     reportActivity(event) {
       if (!reporter) throw new TypeError("reportActivity needs server and token in createVerifier");
       reporter.report(event);
+    },
+    activityStats() {
+      return reporter?.stats() ?? { pending: 0, capacity: 0, oldestPendingMs: 0, consecutiveFailures: 0, delivered: 0, denied: 0, invalid: 0 };
     },
     async flush() {
       await reporter?.flush();

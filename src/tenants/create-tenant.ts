@@ -1,5 +1,6 @@
 import { appendAudit } from "../audit/append-audit.js";
 import { providerChain } from "../audit/audit-event.js";
+import { recordMembershipActivity } from "../audit/record-org-activity.js";
 import type { Deps } from "../deps.js";
 import { forbidden } from "../errors.js";
 import { newId } from "../ids.js";
@@ -35,6 +36,14 @@ export async function createTenant(
       actor: auditActor(caller),
       target: { type: "tenant", id: tenant.id },
       details: { name: tenant.name, adminEmail: admin.email, adminId: admin.id },
+    });
+    // The first admin is witnessed like every user (tenant and provider chain, auditing on or off).
+    await recordMembershipActivity(trx, tenant.id, {
+      at: now,
+      operation: "user.created",
+      actor: auditActor(caller),
+      target: { type: "user", id: admin.id },
+      details: { email: admin.email, roles: admin.roles },
     });
     return { tenant, invitation: await createInvitation(trx, deps, admin.id, now) };
   });

@@ -20,6 +20,7 @@ const settingsSchema = z.object({
   requiredApprovals: z.number().int(),
   protectedServices: z.union([z.literal("all"), z.array(z.string())]),
   notificationEmails: z.array(z.string()),
+  requireDecisionComment: z.boolean(),
 });
 const settingsPatch = z
   .strictObject({
@@ -30,6 +31,7 @@ const settingsPatch = z
     requiredApprovals: z.number().int().min(1).max(MAX_REQUIRED_APPROVALS),
     protectedServices: z.union([z.literal("all"), z.array(serviceKey).max(100)]),
     notificationEmails: z.array(emailSchema).max(MAX_NOTIFICATION_EMAILS),
+    requireDecisionComment: z.boolean(),
   })
   .partial();
 

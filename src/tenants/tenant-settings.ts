@@ -8,6 +8,8 @@ export interface TenantSettings {
   requiredApprovals: number;
   protectedServices: "all" | string[];
   notificationEmails: string[];
+  /** Deny and revoke by the customer need a non-empty comment. */
+  requireDecisionComment: boolean;
 }
 
 export const MAX_REQUIRED_APPROVALS = 5;
@@ -23,6 +25,7 @@ export function defaultSettings(caps: { maxApprovalWindowMinutes: number; maxAcc
     requiredApprovals: 1,
     protectedServices: "all",
     notificationEmails: [],
+    requireDecisionComment: false,
   };
 }
 
@@ -35,6 +38,7 @@ export function settingsOf(row: TenantTable): TenantSettings {
     requiredApprovals: row.required_approvals,
     protectedServices: JSON.parse(row.protected_services) as TenantSettings["protectedServices"],
     notificationEmails: JSON.parse(row.notification_emails) as string[],
+    requireDecisionComment: row.require_decision_comment === 1,
   };
 }
 
@@ -47,6 +51,7 @@ export function settingsColumns(s: TenantSettings) {
     required_approvals: s.requiredApprovals,
     protected_services: JSON.stringify(s.protectedServices),
     notification_emails: JSON.stringify(s.notificationEmails),
+    require_decision_comment: s.requireDecisionComment ? 1 : 0,
   };
 }
 

@@ -12,9 +12,22 @@ import {
   type TenantSettings,
 } from "./tenant-settings.js";
 
+/** How often a PATCH re-reads and re-applies itself after a concurrent change; then 409. */
+const MAX_ATTEMPTS = 5;
+
+/** Another settings change committed between our read and our write: start again. */
+class StaleSettings extends Error {}
+
 /**
  * Only the tenant's own global admin changes its lockbox settings; the provider never does, or
  * it could switch off the very approval that binds it.
+ *
+ * Compare-and-set, like decisions: the write names only the changed columns and lands only if
+ * no setting moved since it was read; otherwise the PATCH re-reads and applies itself again.
+ * Two PATCHes of different fields therefore both land (neither writes back the other's stale
+ * value) and each is audited with what it changed; and the rules that span fields — lockbox
+ * never on while auditing is off — are checked against what is really stored, so a PATCH turning
+ * auditing off cannot race one turning lockbox on into a state neither would be allowed.
  */
 export async function updateTenantSettings(
   deps: Deps,
@@ -22,6 +35,17 @@ export async function updateTenantSettings(
   tenantId: string,
   patch: Partial<TenantSettings>,
 ): Promise<TenantSettings> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applySettings(deps, caller, tenantId, patch);
+    } catch (err) {
+      if (!(err instanceof StaleSettings)) throw err;
+      if (attempt >= MAX_ATTEMPTS) throw new AppError("conflict", "the settings changed meanwhile; try again");
+    }
+  }
+}
+
+async function applySettings(deps: Deps, caller: Caller, tenantId: string, patch: Partial<TenantSettings>): Promise<TenantSettings> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
     const row = await findVisibleTenant(trx, caller.user, tenantId);
@@ -31,14 +55,24 @@ export async function updateTenantSettings(
     const before = settingsOf(row);
     const after: TenantSettings = { ...before, ...patch };
     await checkSettings(trx, deps, before, after);
-    await trx.updateTable("tenants").set(settingsColumns(after)).where("id", "=", tenantId).execute();
 
     const changed = (Object.keys(patch) as (keyof TenantSettings)[]).filter(
       (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
     );
+    if (changed.length === 0) return after;
+    const columnsBefore = settingsColumns(before);
+    const columnsAfter = settingsColumns(after);
+    const columns = Object.keys(columnsAfter) as (keyof typeof columnsAfter)[];
+    const write = Object.fromEntries(columns.filter((c) => columnsAfter[c] !== columnsBefore[c]).map((c) => [c, columnsAfter[c]]));
+    let update = trx.updateTable("tenants").set(write).where("id", "=", tenantId);
+    // Compared with the stored values as read (not re-serialized), so only a real change misses.
+    for (const c of columns) update = update.where(c, "=", row[c]);
+    const { numUpdatedRows } = await update.executeTakeFirst();
+    if (Number(numUpdatedRows) !== 1) throw new StaleSettings();
+
     // Setting changes are tenant admin activity: recorded while auditing is on, including the
     // change that turns it off.
-    if (changed.length > 0 && (before.auditingEnabled || after.auditingEnabled)) {
+    if (before.auditingEnabled || after.auditingEnabled) {
       await appendAudit(trx, {
         chain: tenantChain(tenantId),
         at: now,

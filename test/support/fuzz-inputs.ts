@@ -137,7 +137,10 @@ export function fieldsOf(schema: JsonSchema, path: (string | number)[] = [], dep
     out.push({ path: here, schema: prop, required: s.required?.includes(key) ?? false });
     const p = objectBranch(prop);
     if (p.type === "object") out.push(...fieldsOf(p, here, depth + 1));
-    if (p.type === "array" && p.items && objectBranch(p.items).type === "object") out.push(...fieldsOf(p.items, [...here, 0], depth + 1));
+    // Items that may also be anything at all (an anyOf with a `{}` branch, like activity events,
+    // judged one by one) have no field whose mutation makes the body invalid.
+    const anyItem = p.items?.anyOf?.some((b) => Object.keys(b).every((k) => k === "description")) ?? false;
+    if (p.type === "array" && p.items && !anyItem && objectBranch(p.items).type === "object") out.push(...fieldsOf(p.items, [...here, 0], depth + 1));
   }
   return out;
 }

@@ -57,6 +57,7 @@ export async function signIn(page: Page, origin: string, email: string, password
   await page.goto(`${origin}${path}`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  // exact: the page also offers "Sign in with a passkey" and "Sign in with your organization".
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }

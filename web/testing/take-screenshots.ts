@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { seedDemo } from "../../src/demo/seed-demo.js";
 import { startTestApp } from "../../test/support/test-app.js";
 import { assertWebBuilt, baseUrlOf, launchChromium, signIn, watchContext } from "./browser.js";
@@ -17,6 +17,8 @@ interface Shot {
   path: string;
   phone?: boolean;
   prepare?: (page: Page) => Promise<void>;
+  /** Shoot this part of the page instead of the whole page. */
+  part?: (page: Page) => Locator;
 }
 
 const shots: Shot[] = [
@@ -40,6 +42,26 @@ const shots: Shot[] = [
       await page.getByText(/Chain verified/).waitFor();
     },
   },
+  {
+    file: "audit-event-details.png",
+    who: "grace@contoso.example",
+    path: "/audit",
+    prepare: async (page) => {
+      await page.getByText(/Chain verified/).waitFor();
+      await page.getByRole("button", { name: /^Show details of request\./ }).first().click();
+      await page.evaluate("window.scrollTo(0, 0)");
+    },
+  },
+  {
+    file: "users.png",
+    who: "grace@fabrikam.example",
+    path: "/settings",
+    prepare: async (page) => {
+      await page.getByRole("table", { name: "Users and roles" }).waitFor();
+    },
+    part: (page) => page.locator("section", { has: page.getByRole("table", { name: "Users and roles" }) }).last(),
+  },
+  { file: "my-account.png", who: "grace@contoso.example", path: "/account" },
   { file: "new-request.png", who: "erin@provider.example", path: "/new-request" },
   {
     file: "my-requests.png",
@@ -47,7 +69,17 @@ const shots: Shot[] = [
     path: "/my-requests",
     prepare: async (page) => {
       await page.getByRole("button", { name: "Get grant token" }).click();
-      await page.getByLabel("Grant token").waitFor();
+      await page.getByRole("textbox", { name: "Grant token" }).waitFor();
+    },
+  },
+  {
+    file: "engineer-request.png",
+    who: "eddie@provider.example",
+    path: "/my-requests",
+    prepare: async (page) => {
+      await page.getByRole("link", { name: "CASE-1003" }).first().click();
+      await page.getByRole("button", { name: "Get grant token" }).click();
+      await page.getByRole("textbox", { name: "curl command" }).waitFor();
     },
   },
   { file: "approval-queue.png", who: "maya@provider.example", path: "/queue" },
@@ -91,7 +123,8 @@ async function main(): Promise<void> {
       await page.getByRole("heading", { level: 1 }).waitFor();
       await shot.prepare?.(page);
       await page.waitForLoadState("networkidle");
-      await page.screenshot({ path: `${OUT}${shot.file}`, fullPage: !shot.phone });
+      if (shot.part) await shot.part(page).screenshot({ path: `${OUT}${shot.file}` });
+      else await page.screenshot({ path: `${OUT}${shot.file}`, fullPage: !shot.phone });
       process.stdout.write(`docs/screenshots/${shot.file}\n`);
       await context.close();
     }

@@ -1,5 +1,5 @@
 import type { AccessRequest } from "../../requests/access-request.js";
-import { minutes, paint, relative, type Style, table, when } from "./output.js";
+import { localTime, minutes, paint, relative, type Style, table, when } from "./output.js";
 
 const statusStyle: Record<string, Style> = {
   pending_manager: "yellow",
@@ -38,6 +38,20 @@ function endedText(r: AccessRequest): string {
   const by = r.endedBy ? ` by ${r.endedBy.name}` : "";
   const why = r.endReason && r.endReason !== r.status ? ` (${r.endReason.replaceAll("_", " ")})` : "";
   return `${when(r.endedAt)}${by}${why}`;
+}
+
+/**
+ * When access really ended or ends: a revoke or an early release ends it before the window
+ * closes, and after that the planned end is history, never "Access until … (in 59m)".
+ */
+function accessRows(r: AccessRequest): [string, string][] {
+  if (!r.accessStartsAt || !r.accessEndsAt) return [];
+  const endedEarly = r.endedAt !== null && r.endedAt < r.accessEndsAt;
+  if (!endedEarly) return [["Access from", when(r.accessStartsAt)], [r.endedAt ? "Access ended" : "Access until", when(r.accessEndsAt)]];
+  return [
+    ["Access from", when(r.accessStartsAt)],
+    ["Access ended", `${when(r.endedAt)} (${r.endReason === "released" ? "released" : (r.endReason ?? "ended")} early; planned until ${localTime(r.accessEndsAt)})`],
+  ];
 }
 
 /** The deadline column of the list: when the current stage closes. */
@@ -92,8 +106,10 @@ export function requestSummary(r: AccessRequest): string {
     const d = r.customerDecision;
     rows.push(["Customer", `denied by ${d.by.name}, ${when(d.at)}${quoted(d.comment)}`]);
   }
-  if (r.accessStartsAt) rows.push(["Access from", when(r.accessStartsAt)], ["Access until", when(r.accessEndsAt)]);
+  rows.push(...accessRows(r));
   if (r.endedAt) rows.push(["Ended", endedText(r)]);
+  // The deny comment is already on the Customer or Manager line.
+  if (r.endComment && r.endReason !== "denied" && r.endReason !== "rejected") rows.push(["Comment", r.endComment]);
   return table(null, rows.map(([k, v]) => [paint("bold", k), v]));
 }
 

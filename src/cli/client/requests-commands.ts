@@ -40,7 +40,7 @@ const comment = () => new Option("--comment <text>", "a comment for the audit lo
 /** The server says "request not found"; the terminal line names which one. */
 async function naming<T>(id: string, call: Promise<T>): Promise<T> {
   return call.catch((err: unknown) => {
-    if (err instanceof CliError && err.message === "request not found") throw new CliError(`request ${id} not found`, err.exitCode);
+    if (err instanceof CliError && /^request not found$/i.test(err.message)) throw new CliError(`Request ${id} not found`, err.exitCode);
     throw err;
   });
 }

@@ -20,6 +20,7 @@ interface SetOptions extends CommonOptions {
   requiredApprovals?: number;
   protectedServices?: string[];
   notificationEmails?: string[];
+  requireDecisionComment?: boolean;
 }
 
 /** The settings flags, in the API's field order; the human view labels rows with them. */
@@ -31,6 +32,7 @@ const settingFlags: [keyof TenantSettings, string][] = [
   ["requiredApprovals", "required-approvals"],
   ["protectedServices", "protected-services"],
   ["notificationEmails", "notification-emails"],
+  ["requireDecisionComment", "require-decision-comment"],
 ];
 
 function settingsTable(s: TenantSettings): string {
@@ -85,6 +87,7 @@ export function registerTenantCommands(program: Command): void {
     .option("--required-approvals <n>", "distinct customer approvers needed (1-5)", wholeNumber(1, 5))
     .option("--protected-services <keys>", '"all" or comma-separated service keys that need customer approval', list)
     .option("--notification-emails <emails>", "comma-separated extra addresses told of every request ('' clears)", list)
+    .option("--require-decision-comment <bool>", "the tenant's deny and revoke need a comment", boolean)
     .action(async (id: string | undefined, opts: SetOptions) => {
       const patch: Partial<TenantSettings> = {};
       if (opts.auditingEnabled !== undefined) patch.auditingEnabled = opts.auditingEnabled;
@@ -97,6 +100,7 @@ export function registerTenantCommands(program: Command): void {
         patch.protectedServices = keys.length === 1 && keys[0] === "all" ? "all" : keys;
       }
       if (opts.notificationEmails !== undefined) patch.notificationEmails = opts.notificationEmails;
+      if (opts.requireDecisionComment !== undefined) patch.requireDecisionComment = opts.requireDecisionComment;
       if (Object.keys(patch).length === 0) {
         throw new CliError("name at least one setting to change (see lockbox tenants settings set --help)", EXIT.usage);
       }

@@ -92,13 +92,21 @@ export const api = {
   get: <T>(path: string, query?: Query) => send<T>("GET", withQuery(path, query)),
   post: <T>(path: string, body?: unknown) => send<T>("POST", path, body),
   patch: <T>(path: string, body: unknown) => send<T>("PATCH", path, body),
-  delete: <T = void>(path: string) => send<T>("DELETE", path),
+  put: <T>(path: string, body: unknown) => send<T>("PUT", path, body),
+  delete: <T = void>(path: string, body?: unknown) => send<T>("DELETE", path, body),
   text,
 };
 
-/** A message for people: the API's own message, or a calm fallback. */
+/** A message for people: the API's own message as a sentence, or a calm fallback. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  if (error instanceof Error) return error.message;
+  if (error instanceof Error) return sentence(error.message);
   return "Something went wrong.";
+}
+
+/** Server messages may start lowercase ("request not found"); a person reads a sentence. */
+export function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return "Something went wrong.";
+  const capital = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
 }

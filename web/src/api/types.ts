@@ -3,13 +3,29 @@
 // The domain's own definitions, shared with the server so the two cannot drift apart. These
 // modules are pure (no Node APIs), so the bundle can include them.
 export { providerRoles, tenantRoles } from "../../../src/identity/roles.js";
-export type { ProviderRole, TenantRole, Role, User } from "../../../src/identity/roles.js";
+export type { ProviderRole, TenantRole, Role } from "../../../src/identity/roles.js";
 export { requestStatuses } from "../../../src/requests/request-lifecycle.js";
 export type { RequestStatus } from "../../../src/requests/request-lifecycle.js";
-export type { AccessRequest, Decision, PersonRef as Person } from "../../../src/requests/access-request.js";
-export type { TenantSettings } from "../../../src/tenants/tenant-settings.js";
+export type { Decision, PersonRef as Person } from "../../../src/requests/access-request.js";
 export type { Tenant } from "../../../src/tenants/tenant-queries.js";
-import type { User } from "../../../src/identity/roles.js";
+export { catalogOperations, operationCatalog } from "../../../src/audit/operation-catalog.js";
+export type { AccessRequest } from "../../../src/requests/access-request.js";
+export type { TenantSettings } from "../../../src/tenants/tenant-settings.js";
+import type { User as ServerUser } from "../../../src/identity/roles.js";
+
+/** Lists never show removed people (SPEC section 20), so the UI knows three statuses. */
+export type UserStatus = Exclude<ServerUser["status"], "removed">;
+export type User = Omit<ServerUser, "status"> & { status: UserStatus };
+
+/** A pending invitation (GET /v1/invitations). */
+export interface PendingInvitation {
+  id: string;
+  userId: string;
+  email: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string;
+}
 
 export interface Page<T> {
   items: T[];

@@ -1,4 +1,5 @@
 import { Fragment, type ReactNode, useEffect, useRef } from "react";
+import { AccountPage } from "../features/account/account-page";
 import { AcceptInvitationPage } from "../features/auth/accept-invitation-page";
 import { SignInPage } from "../features/auth/sign-in-page";
 import { AuditLogPage } from "../features/audit/audit-log-page";
@@ -31,6 +32,7 @@ const pages: Record<string, () => ReactNode> = {
   "/tenants": () => <TenantsPage />,
   "/staff": () => <StaffPage />,
   "/services": () => <ServicesPage />,
+  "/account": () => <AccountPage />,
 };
 
 function routeFor(pathname: string, user: User): ReactNode {

@@ -8,6 +8,8 @@ interface SessionState {
   /** true until the first /v1/me answer (or the decision not to ask). */
   checking: boolean;
   signIn(email: string, password: string): Promise<void>;
+  /** Takes a session another sign-in method started (passkey): the same answer as password sign-in. */
+  adoptSession(session: Session): void;
   signOut(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       async signIn(email, password) {
         adopt(await api.post<Session>("/v1/auth/login", { email, password }));
       },
+      adoptSession: adopt,
       async signOut() {
         try {
           await api.post("/v1/auth/logout");

@@ -2,17 +2,20 @@ import type { ReactNode } from "react";
 import { ApiError, errorMessage } from "../api/client";
 import { icons } from "./icons";
 
-/** An API failure, told in the server's own words, with the request id for support. */
-export function ErrorAlert({ error, title }: { error: unknown; title?: string }) {
+/**
+ * An API failure, told in the server's own words, with the HTTP correlation id for support. It is
+ * labelled "Reference": "Request id" means an access request's id everywhere else in the UI.
+ */
+export function ErrorAlert({ error, title, reference = true }: { error: unknown; title?: string; reference?: boolean }) {
   if (!error) return null;
-  const requestId = error instanceof ApiError ? error.requestId : undefined;
+  const requestId = reference && error instanceof ApiError ? error.requestId : undefined;
   return (
     <div className="alert alert-error" role="alert">
       <icons.alert />
       <div>
         {title && <strong>{title}</strong>}
         <p>{errorMessage(error)}</p>
-        {requestId && <p className="alert-meta">Request id: {requestId}</p>}
+        {requestId && <p className="alert-meta">Reference: {requestId}</p>}
       </div>
     </div>
   );

@@ -15,7 +15,10 @@ export function formatMinutes(minutes: number): string {
   return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }
 
-/** "2 h 04 min 09 s" style, for live countdowns. */
+/**
+ * For live countdowns: "11 h 52 min" while more than an hour is left (seconds ticking then
+ * would be noise), "42 min 09 s" in the last hour.
+ */
 export function formatRemaining(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const d = Math.floor(total / 86400);
@@ -24,7 +27,7 @@ export function formatRemaining(ms: number): string {
   const s = total % 60;
   const pad = (n: number) => String(n).padStart(2, "0");
   if (d > 0) return `${d} d ${h} h ${pad(m)} min`;
-  if (h > 0) return `${h} h ${pad(m)} min ${pad(s)} s`;
+  if (h > 0) return `${h} h ${pad(m)} min`;
   return `${m} min ${pad(s)} s`;
 }
 
@@ -55,3 +58,14 @@ export function fromLocalInput(value: string): string | undefined {
   const d = new Date(value);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
+
+/** Why a request ended, for people (the API's endReason). */
+export const endReasonLabels: Record<string, string> = {
+  revoked: "Revoked",
+  released: "Released early by the engineer",
+  canceled: "Canceled",
+  denied: "Denied by the customer",
+  rejected: "Rejected by the provider's manager",
+  decision_window_over: "No decision before the deadline",
+  access_window_over: "The access window ran out",
+};

@@ -17,6 +17,10 @@ export function StatusBadge({ status }: { status: RequestStatus }) {
   return <span className={`badge badge-${tone[status]}`}>{statusLabels[status]}</span>;
 }
 
-export function Tag({ children }: { children: string }) {
-  return <span className="tag">{children}</span>;
+export function Tag({ children, title }: { children: string; title?: string }) {
+  return (
+    <span className="tag" title={title}>
+      {children}
+    </span>
+  );
 }

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
-import { TextField } from "../../ui/fields";
+import { SelectField, TextField } from "../../ui/fields";
 import { fromLocalInput } from "../../ui/format";
-import { requestStepOperations } from "../../api/types";
+import { catalogOperations, operationCatalog } from "../../api/types";
 
 export interface AuditFilter {
   operation?: string;
@@ -11,18 +11,8 @@ export interface AuditFilter {
   to?: string;
 }
 
-/** Common operations, offered as suggestions; any operation (or a "family.*") may be typed. */
-const operations = [
-  "request.*",
-  ...requestStepOperations,
-  "request.token_issued",
-  "operator.*",
-  "operator.denied",
-  "tenant.settings_changed",
-  "user.created",
-  "user.roles_changed",
-  "user.signed_in",
-];
+/** A family's "all" option goes with the first group of that family ("user" has two). */
+const firstOfFamily = (i: number) => operationCatalog.findIndex((g) => g.family === operationCatalog[i]!.family) === i;
 
 export function AuditFilters({ initial, onApply }: { initial: AuditFilter; onApply: (f: AuditFilter) => void }) {
   const [operation, setOperation] = useState(initial.operation ?? "");
@@ -50,12 +40,23 @@ export function AuditFilters({ initial, onApply }: { initial: AuditFilter; onApp
   };
   return (
     <form className="filters" onSubmit={apply} aria-label="Search the audit log">
-      <TextField label="Operation" list="audit-operations" maxLength={100} placeholder="e.g. request.approved" value={operation} onChange={(e) => setOperation(e.target.value)} />
-      <datalist id="audit-operations">
-        {operations.map((o) => (
-          <option key={o} value={o} />
+      <SelectField label="Operation" value={operation} onChange={(e) => setOperation(e.target.value)}>
+        <option value="">Any operation</option>
+        {/* The catalog, offered as a list (the server matches an operation exactly, or a whole
+            family with "family.*"), so nobody has to guess the spelling; anything else typed into
+            the address bar stays selectable. */}
+        {operation && !operation.endsWith(".*") && !catalogOperations.includes(operation) && <option value={operation}>{operation}</option>}
+        {operationCatalog.map((g, i) => (
+          <optgroup key={g.label} label={g.label}>
+            {firstOfFamily(i) && <option value={`${g.family}.*`}>All {g.family}.* events</option>}
+            {g.operations.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </optgroup>
         ))}
-      </datalist>
+      </SelectField>
       <TextField label="Request ID" maxLength={64} value={requestId} onChange={(e) => setRequestId(e.target.value)} />
       <TextField label="Actor ID" maxLength={64} value={actor} onChange={(e) => setActor(e.target.value)} />
       <TextField label="From" type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />

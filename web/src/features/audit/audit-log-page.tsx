@@ -14,6 +14,7 @@ import { loadTenants } from "../catalog";
 import { type AuditFilter, AuditFilters } from "./audit-filters";
 import { AuditTable } from "./audit-table";
 import { ChainStatus } from "./chain-status";
+import { TransparencyPanel } from "./transparency-panel";
 
 /** Search, export and verify one audit chain: the tenant's own, or any chain for a provider admin. */
 export function AuditLogPage() {
@@ -56,6 +57,7 @@ export function AuditLogPage() {
       <Card title="Chain verification">
         <ChainStatus chain={chain} />
       </Card>
+      <TransparencyPanel chain={chain} />
       <FilterPanel>
         <AuditFilters initial={filter} onApply={setFilter} />
       </FilterPanel>

@@ -2,6 +2,7 @@ import { Fragment, useState } from "react";
 import type { AuditEvent } from "../../api/types";
 import { Link } from "../../app/router";
 import { LocalTime } from "../../ui/time";
+import { EventDetails, requestIdOf } from "./event-details";
 
 function summary(e: AuditEvent): string {
   const d = e.details;
@@ -16,7 +17,24 @@ function summary(e: AuditEvent): string {
   return parts.join(" · ");
 }
 
-/** Audit events, newest first; each row opens to show the full event as exported. */
+/** The target in full (ids wrap instead of being cut), a request as a link to its page. */
+function Target({ e, linkRequests }: { e: AuditEvent; linkRequests: boolean }) {
+  const ticket = typeof e.details.ticket === "string" ? e.details.ticket : null;
+  if (e.target.type === "request" && linkRequests) {
+    return (
+      <span className="audit-target">
+        <Link to={`/requests/${encodeURIComponent(e.target.id)}`}>Request {ticket ?? ""}</Link> <span className="id muted">{e.target.id}</span>
+      </span>
+    );
+  }
+  return (
+    <span className="audit-target">
+      {e.target.type} <span className="id muted">{e.target.id}</span>
+    </span>
+  );
+}
+
+/** Audit events, newest first; each row opens a details pane (who, what, the raw event on request). */
 export function AuditTable({ items, linkRequests }: { items: AuditEvent[]; linkRequests: boolean }) {
   const [open, setOpen] = useState<string | null>(null);
   return (
@@ -31,7 +49,7 @@ export function AuditTable({ items, linkRequests }: { items: AuditEvent[]; linkR
             <th scope="col">Target</th>
             <th scope="col">Details</th>
             <th scope="col">
-              <span className="visually-hidden">Event</span>
+              <span className="visually-hidden">More</span>
             </th>
           </tr>
         </thead>
@@ -54,27 +72,28 @@ export function AuditTable({ items, linkRequests }: { items: AuditEvent[]; linkR
                   </span>
                 </td>
                 <td data-label="Target">
-                  {e.target.type === "request" && linkRequests ? (
-                    <Link to={`/requests/${e.target.id}`}>request {e.target.id.slice(0, 8)}…</Link>
-                  ) : (
-                    <span>
-                      {e.target.type} <span className="muted small">{e.target.id.slice(0, 12)}</span>
-                    </span>
-                  )}
+                  <Target e={e} linkRequests={linkRequests} />
                 </td>
                 <td data-label="Details" className="small">
                   {summary(e)}
                 </td>
                 <td>
-                  <button type="button" className="link-button" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? null : e.id)}>
-                    {open === e.id ? "Hide" : `Event ${e.seq}`}
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-expanded={open === e.id}
+                    aria-controls={`event-${e.id}`}
+                    aria-label={`${open === e.id ? "Hide details of" : "Show details of"} ${e.operation} at ${new Date(e.at).toLocaleString()}`}
+                    onClick={() => setOpen(open === e.id ? null : e.id)}
+                  >
+                    {open === e.id ? "Hide" : "Details"}
                   </button>
                 </td>
               </tr>
               {open === e.id && (
                 <tr className="raw-row">
-                  <td colSpan={6}>
-                    <pre className="raw">{JSON.stringify(e, null, 2)}</pre>
+                  <td colSpan={6} id={`event-${e.id}`}>
+                    <EventDetails event={e} requestId={linkRequests ? requestIdOf(e) : null} />
                   </td>
                 </tr>
               )}

@@ -4,7 +4,10 @@ import { ErrorAlert } from "../../ui/alerts";
 import { icons } from "../../ui/icons";
 import { type ChainVerdict, verifyChain } from "./verify-chain";
 
-/** Downloads the chain's export and verifies it here, in the viewer's browser. */
+/**
+ * Downloads the chain's export and verifies it here, in the viewer's browser. Each run replaces
+ * the last result: a failed re-check never stands beside an old "Chain verified".
+ */
 export function ChainStatus({ chain }: { chain: string }) {
   const [verdict, setVerdict] = useState<ChainVerdict | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -14,12 +17,15 @@ export function ChainStatus({ chain }: { chain: string }) {
   const run = async () => {
     setBusy(true);
     setError(null);
+    setVerdict(null);
+    setCheckedAt(null);
     try {
       const text = await api.text(withQuery("/v1/audit/export", { format: "jsonl", chain }));
       setVerdict(await verifyChain(text));
       setCheckedAt(new Date());
     } catch (err) {
       setError(err);
+      setCheckedAt(new Date());
     } finally {
       setBusy(false);
     }
@@ -33,7 +39,7 @@ export function ChainStatus({ chain }: { chain: string }) {
   return (
     <div className="chain-status" aria-live="polite" data-testid="chain-status">
       <ErrorAlert error={error} title="The chain could not be checked" />
-      {busy && !verdict && <p className="muted">Verifying the chain in your browser…</p>}
+      {busy && <p className="muted">Verifying the chain in your browser…</p>}
       {verdict?.ok === true && (
         <div className="verdict verdict-ok">
           <icons.shield />
@@ -61,7 +67,7 @@ export function ChainStatus({ chain }: { chain: string }) {
         <button type="button" className="button" onClick={() => void run()} disabled={busy}>
           {busy ? "Verifying…" : "Verify again"}
         </button>
-        {checkedAt && <span className="muted small">Checked {checkedAt.toLocaleTimeString()}</span>}
+        {checkedAt && <span className="muted small">Last check {checkedAt.toLocaleTimeString()}</span>}
       </div>
     </div>
   );

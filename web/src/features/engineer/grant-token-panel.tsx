@@ -8,11 +8,20 @@ import { LocalTime } from "../../ui/time";
 
 const TOKEN_ROUTE = "/v1/requests/{id}/token";
 
+/** Where the service gateway is; the admin center does not know it, so the line reads it from the shell. */
+const GATEWAY = "$GATEWAY_URL";
+
+/** The whole call a gateway accepts: the token and the customer's tenant id, both required. */
+export function curlLine(token: string, tenantId: string): string {
+  return `curl -H "Authorization: Lockbox ${token}" -H "X-Lockbox-Tenant: ${tenantId}" "${GATEWAY}/…"`;
+}
+
 /**
  * The signed grant token for an approved request of the viewer's own. Fetched on demand (each
- * issue is audited), and only offered when this server has the token route.
+ * issue is audited), and only offered when this server has the token route. Shown with the
+ * customer it is for and a ready-to-copy curl line carrying both headers the gateway needs.
  */
-export function GrantTokenPanel({ request }: { request: AccessRequest }) {
+export function GrantTokenPanel({ request, customer }: { request: AccessRequest; customer?: string }) {
   const [available, setAvailable] = useState<boolean | null>(null);
   const [token, setToken] = useState<GrantToken | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -40,9 +49,18 @@ export function GrantTokenPanel({ request }: { request: AccessRequest }) {
   return (
     <div className="stack-sm">
       <ErrorAlert error={error} />
+      <p className="small" data-testid="grant-customer">
+        Customer: <strong>{customer ?? "…"}</strong> <span className="muted">(tenant id {request.tenantId})</span>
+      </p>
       {token ? (
         <>
           <CopyField label="Grant token" value={token.token} hint="Send it as “Authorization: Lockbox <token>” to the service gateway." />
+          <CopyField
+            label="curl command"
+            multiline
+            value={curlLine(token.token, request.tenantId)}
+            hint="Both headers are required. Set GATEWAY_URL to the service gateway's address first (e.g. export GATEWAY_URL=http://localhost:9000), then replace … with the path."
+          />
           <p className="muted small">
             Valid until <LocalTime iso={token.expiresAt} />.
           </p>

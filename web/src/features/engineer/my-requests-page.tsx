@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { api } from "../../api/client";
 import type { AccessRequest, Page as ApiPage } from "../../api/types";
 import { Link, useLocation } from "../../app/router";
@@ -9,12 +10,14 @@ import { EmptyState, ErrorAlert, Loading, Notice } from "../../ui/alerts";
 import { formatMinutes } from "../../ui/format";
 import { LoadMore } from "../../ui/load-more";
 import { Card, Page } from "../../ui/page";
-import { StatusBadge, Tag } from "../../ui/status-badge";
+import { StatusBadge } from "../../ui/status-badge";
 import { loadTenants, namesById } from "../catalog";
-import { DecisionPanel } from "../requests/decision-panel";
+import { type DecisionOutcome, DecisionPanel } from "../requests/decision-panel";
+import { OutcomeNotice } from "../requests/outcome-notice";
 import { RequestDeadline } from "../requests/request-deadline";
 import { actionsFor, isActive, liveStatus } from "../requests/request-rules";
 import { RequestTable } from "../requests/request-table";
+import { ServiceTags } from "../requests/service-tags";
 import { GrantTokenPanel } from "./grant-token-panel";
 
 /** The engineer's own requests: active access on top with its countdown and token, then the rest. */
@@ -28,6 +31,7 @@ export function MyRequestsPage() {
   const list = usePaged((cursor) => api.get<ApiPage<AccessRequest>>("/v1/requests", { requester: user.id, cursor, limit: 50 }), [user.id], {
     refreshMs: 10_000,
   });
+  const [outcome, setOutcome] = useState<DecisionOutcome | null>(null);
   const active = list.items.filter((r) => isActive(r, now));
   const rest = list.items.filter((r) => !isActive(r, now));
 
@@ -41,6 +45,7 @@ export function MyRequestsPage() {
       }
     >
       {submitted && <Notice tone="success">Request {submitted} was submitted. A provider manager decides first.</Notice>}
+      <OutcomeNotice outcome={outcome} onDismiss={() => setOutcome(null)} />
       <ErrorAlert error={list.error} />
       {active.length > 0 && (
         <section aria-labelledby="active-heading" className="stack">
@@ -48,7 +53,15 @@ export function MyRequestsPage() {
             Active access
           </h2>
           {active.map((r) => (
-            <ActiveGrant key={r.id} request={r} customer={names[r.tenantId] ?? r.tenantId} onChange={list.reload} />
+            <ActiveGrant
+              key={r.id}
+              request={r}
+              customer={names[r.tenantId]}
+              onChange={(o) => {
+                setOutcome(o);
+                list.reload();
+              }}
+            />
           ))}
         </section>
       )}
@@ -60,7 +73,7 @@ export function MyRequestsPage() {
             File a <Link to="/new-request">new data access request</Link> when a support case needs customer data.
           </EmptyState>
         ) : (
-          <RequestTable items={rest} tenantNames={names} caption="My requests" />
+          <RequestTable items={rest} tenantNames={names} caption="My requests" showRequester={false} />
         )}
         <LoadMore hasMore={list.hasMore} loading={list.loading} onClick={() => void list.loadMore()} />
       </Card>
@@ -68,7 +81,7 @@ export function MyRequestsPage() {
   );
 }
 
-function ActiveGrant({ request: r, customer, onChange }: { request: AccessRequest; customer: string; onChange: () => void }) {
+function ActiveGrant({ request: r, customer, onChange }: { request: AccessRequest; customer: string | undefined; onChange: (o: DecisionOutcome) => void }) {
   const user = useUser();
   const now = useNow();
   return (
@@ -76,14 +89,12 @@ function ActiveGrant({ request: r, customer, onChange }: { request: AccessReques
       <div className="grant-head">
         <div>
           <h3>
-            <Link to={`/requests/${r.id}`}>{r.ticket}</Link> <span className="muted">· {customer}</span>
+            <Link to={`/requests/${r.id}`}>{r.ticket}</Link> <span className="muted">· {customer ?? r.tenantId}</span>
           </h3>
           <p className="tags">
-            {r.services.map((s) => (
-              <Tag key={s}>{s}</Tag>
-            ))}
+            <ServiceTags services={r.services} />
             <span className="muted small">
-              {r.accessLevel} · {formatMinutes(r.grantedMinutes ?? r.requestedMinutes)}
+              {r.accessLevel === "write" ? "read and write" : "read"} · {formatMinutes(r.grantedMinutes ?? r.requestedMinutes)}
             </span>
           </p>
         </div>
@@ -92,7 +103,7 @@ function ActiveGrant({ request: r, customer, onChange }: { request: AccessReques
       <div className="grant-countdown">
         <RequestDeadline request={r} />
       </div>
-      <GrantTokenPanel request={r} />
+      <GrantTokenPanel request={r} customer={customer} />
       <DecisionPanel request={r} actions={actionsFor(r, user, now).filter((a) => a === "release")} onDone={onChange} />
     </article>
   );

@@ -10,6 +10,8 @@ import { Card, Page } from "../../ui/page";
 import { loadServices, loadTenants } from "../catalog";
 
 const DURATIONS = [15, 30, 60, 90, 120, 180, 240, 360, 480, 720, 1440];
+/** The provider's default cap (4 h); each customer's own maximum applies once it is chosen. */
+const PROVIDER_MAX_MINUTES = 240;
 
 export function NewRequestPage() {
   const tenants = useQuery(loadTenants, []);
@@ -26,8 +28,10 @@ export function NewRequestPage() {
     () => (tenantId ? api.get<TenantSettings>(`/v1/tenants/${tenantId}/settings`) : Promise.resolve(undefined)),
     [tenantId],
   );
-  const max = settings.data?.maxAccessMinutes;
-  const durations = DURATIONS.filter((m) => max === undefined || m <= max);
+  // Only what the chosen customer allows; before one is chosen, only up to the provider's cap.
+  const max = settings.data?.maxAccessMinutes ?? PROVIDER_MAX_MINUTES;
+  const durations = DURATIONS.filter((m) => m <= max);
+  const chosenMinutes = durations.includes(minutes) ? minutes : (durations.filter((m) => m <= minutes).at(-1) ?? durations[0] ?? 15);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -44,7 +48,7 @@ export function NewRequestPage() {
         reason: reason.trim(),
         services: chosen,
         accessLevel,
-        requestedMinutes: max !== undefined ? Math.min(minutes, max) : minutes,
+        requestedMinutes: chosenMinutes,
       });
       navigate(`/my-requests?submitted=${encodeURIComponent(created.ticket)}`);
     } catch (err) {
@@ -94,7 +98,7 @@ export function NewRequestPage() {
               ))}
             </div>
           </fieldset>
-          <SelectField label="Duration" value={String(minutes)} onChange={(e) => setMinutes(Number(e.target.value))}>
+          <SelectField label="Duration" value={String(chosenMinutes)} onChange={(e) => setMinutes(Number(e.target.value))}>
             {durations.map((m) => (
               <option key={m} value={m}>
                 {formatMinutes(m)}

@@ -1,6 +1,7 @@
 import { providerRoles } from "../../api/types";
 import { Card, Page } from "../../ui/page";
 import { UsersPanel } from "../users/users-panel";
+import { SsoPanel } from "../settings/sso-panel";
 
 export function StaffPage() {
   return (
@@ -8,6 +9,7 @@ export function StaffPage() {
       <Card>
         <UsersPanel roles={providerRoles} />
       </Card>
+      <Card title="Sign-in" description="Let the provider's staff sign in through your own identity provider (OpenID Connect)."><SsoPanel org="provider" /></Card>
     </Page>
   );
 }

@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { api } from "../../api/client";
 import type { AccessRequest, Page as ApiPage } from "../../api/types";
 import { Link } from "../../app/router";
@@ -9,13 +10,14 @@ import { EmptyState, ErrorAlert, Loading, Notice } from "../../ui/alerts";
 import { formatMinutes } from "../../ui/format";
 import { LoadMore } from "../../ui/load-more";
 import { Card, Page } from "../../ui/page";
-import { Tag } from "../../ui/status-badge";
 import { LocalTime } from "../../ui/time";
 import { loadTenants, namesById } from "../catalog";
-import { DecisionPanel } from "../requests/decision-panel";
+import { type DecisionOutcome, DecisionPanel } from "../requests/decision-panel";
+import { OutcomeNotice } from "../requests/outcome-notice";
 import { RequestDeadline } from "../requests/request-deadline";
 import { actionsFor } from "../requests/request-rules";
 import { RequestTable } from "../requests/request-table";
+import { ServiceTags } from "../requests/service-tags";
 
 const listOf = (status: string) => (cursor?: string) => api.get<ApiPage<AccessRequest>>("/v1/requests", { status, cursor, limit: 25 });
 
@@ -26,6 +28,12 @@ export function ApprovalQueuePage() {
   const pending = usePaged(listOf("pending_manager"), [], { refreshMs: 15_000 });
   const active = usePaged(listOf("approved"), [], { refreshMs: 30_000 });
   const waiting = usePaged(listOf("pending_customer"), [], { refreshMs: 30_000 });
+  const [outcome, setOutcome] = useState<DecisionOutcome | null>(null);
+  // Every list moves after a decision (or after learning that someone else decided first).
+  const done = (o: DecisionOutcome) => {
+    setOutcome(o);
+    reloadAll();
+  };
   const reloadAll = () => {
     pending.reload();
     waiting.reload();
@@ -34,6 +42,7 @@ export function ApprovalQueuePage() {
 
   return (
     <Page title="Approval queue" intro="Engineers' requests waiting for a manager. Read the reason, then approve or deny; approved requests go on to the customer where it requires approval.">
+      <OutcomeNotice outcome={outcome} onDismiss={() => setOutcome(null)} />
       <section aria-labelledby="queue-heading" className="stack">
         <h2 id="queue-heading" className="section-title">
           Waiting for you <span className="count">{pending.items.length}</span>
@@ -46,7 +55,7 @@ export function ApprovalQueuePage() {
             <EmptyState title="Nothing to decide">New requests from engineers appear here.</EmptyState>
           </Card>
         ) : (
-          pending.items.map((r) => <QueueItem key={r.id} request={r} customer={names[r.tenantId] ?? r.tenantId} onDone={reloadAll} />)
+          pending.items.map((r) => <QueueItem key={r.id} request={r} customer={names[r.tenantId] ?? r.tenantId} onDone={done} />)
         )}
         <LoadMore hasMore={pending.hasMore} loading={pending.loading} onClick={() => void pending.loadMore()} />
       </section>
@@ -62,7 +71,7 @@ export function ApprovalQueuePage() {
   );
 }
 
-function QueueItem({ request: r, customer, onDone }: { request: AccessRequest; customer: string; onDone: () => void }) {
+function QueueItem({ request: r, customer, onDone }: { request: AccessRequest; customer: string; onDone: (o: DecisionOutcome) => void }) {
   const user = useUser();
   const now = useNow();
   const actions = actionsFor(r, user, now).filter((a) => a !== "cancel");
@@ -77,9 +86,7 @@ function QueueItem({ request: r, customer, onDone }: { request: AccessRequest; c
         </p>
         <p className="reason">{r.reason}</p>
         <p className="tags">
-          {r.services.map((s) => (
-            <Tag key={s}>{s}</Tag>
-          ))}
+          <ServiceTags services={r.services} />
           <span className="muted small">
             {r.accessLevel === "write" ? "read and write" : "read"} · {formatMinutes(r.requestedMinutes)}
           </span>

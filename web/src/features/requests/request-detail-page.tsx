@@ -1,25 +1,40 @@
+import { useState } from "react";
 import { api } from "../../api/client";
 import type { AccessRequest } from "../../api/types";
 import { Link } from "../../app/router";
-import { useUser } from "../../app/session";
+import { isProviderStaff, useUser } from "../../app/session";
 import { useNow } from "../../app/use-now";
 import { useQuery } from "../../app/use-query";
 import { ErrorAlert, Loading } from "../../ui/alerts";
-import { formatMinutes } from "../../ui/format";
+import { endReasonLabels, formatMinutes } from "../../ui/format";
 import { Card, Page } from "../../ui/page";
-import { StatusBadge, Tag } from "../../ui/status-badge";
+import { StatusBadge } from "../../ui/status-badge";
 import { LocalTime } from "../../ui/time";
+import { loadTenants, namesById } from "../catalog";
 import { GrantTokenPanel } from "../engineer/grant-token-panel";
-import { DecisionPanel } from "./decision-panel";
+import { type DecisionOutcome, DecisionPanel } from "./decision-panel";
+import { OutcomeNotice } from "./outcome-notice";
 import { RequestDeadline } from "./request-deadline";
-import { actionsFor, liveStatus } from "./request-rules";
+import { actionsFor, isPending, liveStatus, type RequestAction } from "./request-rules";
 import { RequestTimeline } from "./request-timeline";
+import { ServiceTags } from "./service-tags";
 
-/** One request: what is asked and why, who decided what, and the decision buttons. */
+/** The side card's title says what the viewer can do there: decide, or act on their own request. */
+function actionsTitle(actions: RequestAction[]): string {
+  if (actions.includes("approve") || actions.includes("deny")) return "Your decision";
+  if (actions.includes("release")) return "Your access";
+  if (actions.includes("revoke")) return "Revoke access";
+  return "Your request";
+}
+
+/** One request: what is asked and why, who decided what, how it ended, and the buttons. */
 export function RequestDetailPage({ id }: { id: string }) {
   const user = useUser();
   const now = useNow();
+  const [outcome, setOutcome] = useState<DecisionOutcome | null>(null);
   const query = useQuery(() => api.get<AccessRequest>(`/v1/requests/${encodeURIComponent(id)}`), [id], { refreshMs: 15_000 });
+  const provider = isProviderStaff(user);
+  const tenants = useQuery(() => (provider ? loadTenants() : Promise.resolve([])), [provider]);
   const r = query.data;
   const back = user.tenantId ? { to: "/requests", label: "Customer Lockbox requests" } : user.roles.includes("manager") ? { to: "/queue", label: "Approval queue" } : { to: "/my-requests", label: "My requests" };
 
@@ -33,12 +48,27 @@ export function RequestDetailPage({ id }: { id: string }) {
   const status = liveStatus(r, now);
   const actions = actionsFor(r, user, now);
   const mine = r.requester.id === user.id;
+  const customer = namesById(tenants.data)[r.tenantId];
+  const endedEarly = r.endedAt && r.accessEndsAt && Date.parse(r.endedAt) < Date.parse(r.accessEndsAt);
+  const onDone = (o: DecisionOutcome) => {
+    setOutcome(o);
+    query.reload();
+  };
   return (
     <Page title={`Request ${r.ticket}`} intro={<Link to={back.to}>← {back.label}</Link>} actions={<StatusBadge status={status} />}>
+      <OutcomeNotice outcome={outcome} onDismiss={() => setOutcome(null)} />
       <div className="detail-grid">
         <div className="detail-facts">
           <Card title="What is asked">
             <dl className="facts">
+              {provider && (
+                <>
+                  <dt>Customer</dt>
+                  <dd>
+                    {customer ?? "…"} <span className="muted small">(tenant id {r.tenantId})</span>
+                  </dd>
+                </>
+              )}
               <dt>Ticket</dt>
               <dd>{r.ticket}</dd>
               <dt>Requester</dt>
@@ -47,9 +77,7 @@ export function RequestDetailPage({ id }: { id: string }) {
               </dd>
               <dt>Services</dt>
               <dd className="tags">
-                {r.services.map((s) => (
-                  <Tag key={s}>{s}</Tag>
-                ))}
+                <ServiceTags services={r.services} />
               </dd>
               <dt>Access level</dt>
               <dd>{r.accessLevel === "write" ? "Read and write" : "Read only"}</dd>
@@ -64,9 +92,26 @@ export function RequestDetailPage({ id }: { id: string }) {
               </dd>
               {r.accessStartsAt && r.accessEndsAt && (
                 <>
-                  <dt>Access window</dt>
-                  <dd>
-                    <LocalTime iso={r.accessStartsAt} /> – <LocalTime iso={r.accessEndsAt} />
+                  <dt>{endedEarly ? "Access" : "Access window"}</dt>
+                  <dd data-testid="access-window">
+                    <LocalTime iso={r.accessStartsAt} /> – <LocalTime iso={endedEarly ? r.endedAt! : r.accessEndsAt} />
+                    {endedEarly && (
+                      <span className="muted small">
+                        {" "}
+                        (ended early; it was to run until <LocalTime iso={r.accessEndsAt} />)
+                      </span>
+                    )}
+                  </dd>
+                </>
+              )}
+              {r.endedAt && !isPending(r, now) && (
+                <>
+                  <dt>Ended</dt>
+                  <dd data-testid="ended">
+                    <LocalTime iso={r.endedAt} />
+                    {r.endedBy && <> by {r.endedBy.name}</>}
+                    {r.endReason && <> · {endReasonLabels[r.endReason] ?? r.endReason}</>}
+                    {r.endComment && <blockquote className="comment">“{r.endComment}”</blockquote>}
                   </dd>
                 </>
               )}
@@ -81,7 +126,7 @@ export function RequestDetailPage({ id }: { id: string }) {
           </Card>
         </div>
         <div className="stack detail-side">
-          <Card title={status === "approved" ? "Access" : "Deadline"}>
+          <Card title={status === "approved" ? "Access" : isPending(r, now) ? "Deadline" : "Ended"}>
             <RequestDeadline request={r} />
             {r.requiredApprovals !== null && status === "pending_customer" && (
               <p className="muted small">
@@ -90,8 +135,8 @@ export function RequestDetailPage({ id }: { id: string }) {
             )}
           </Card>
           {actions.length > 0 && (
-            <Card title="Your decision">
-              <DecisionPanel request={r} actions={actions} onDone={() => query.reload()} />
+            <Card title={actionsTitle(actions)}>
+              <DecisionPanel request={r} actions={actions} onDone={onDone} />
             </Card>
           )}
           {user.tenantId && user.roles.some((role) => role === "global_admin" || role === "auditor") && (
@@ -101,7 +146,7 @@ export function RequestDetailPage({ id }: { id: string }) {
           )}
           {mine && status === "approved" && (
             <Card title="Grant token">
-              <GrantTokenPanel request={r} />
+              <GrantTokenPanel request={r} customer={customer} />
             </Card>
           )}
         </div>

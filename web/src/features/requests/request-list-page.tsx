@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { api } from "../../api/client";
 import type { AccessRequest, Page as ApiPage } from "../../api/types";
+import { hasRole, useUser } from "../../app/session";
 import { usePaged } from "../../app/use-paged";
 import { EmptyState, ErrorAlert, Loading } from "../../ui/alerts";
 import { FilterPanel } from "../../ui/filter-panel";
@@ -11,6 +12,8 @@ import { RequestTable } from "./request-table";
 
 /** The customer's view: every data access request for its tenant, newest first. */
 export function RequestListPage() {
+  const user = useUser();
+  const decides = hasRole(user, "global_admin", "lockbox_approver");
   const [filter, setFilter] = useState<RequestFilter>({});
   const list = usePaged(
     (cursor) => api.get<ApiPage<AccessRequest>>("/v1/requests", { ...filter, cursor, limit: 25 }),
@@ -20,7 +23,7 @@ export function RequestListPage() {
   return (
     <Page
       title="Customer Lockbox requests"
-      intro="Requests from the provider's support engineers to access your organization's content. Open one to approve, deny or revoke it."
+      intro={`Requests from the provider's support engineers to access your organization's content. ${decides ? "Open one to approve, deny or revoke it." : "Open one to read what was asked, who decided and when."}`}
     >
       <FilterPanel>
         <RequestFilters onApply={setFilter} />

@@ -2,13 +2,27 @@ import type { AccessRequest } from "../../api/types";
 import { Link } from "../../app/router";
 import { useNow } from "../../app/use-now";
 import { formatMinutes } from "../../ui/format";
-import { StatusBadge, Tag } from "../../ui/status-badge";
+import { StatusBadge } from "../../ui/status-badge";
 import { LocalTime } from "../../ui/time";
 import { RequestDeadline } from "./request-deadline";
 import { liveStatus } from "./request-rules";
+import { ServiceTags } from "./service-tags";
 
-/** Requests as a table on wide screens; the same rows stack as cards on a phone (CSS). */
-export function RequestTable({ items, tenantNames, caption }: { items: AccessRequest[]; tenantNames?: Record<string, string>; caption: string }) {
+/**
+ * Requests as a table on wide screens; the same rows stack as cards on a phone (CSS). The
+ * requester column is left out where every row is the viewer's own ("My requests").
+ */
+export function RequestTable({
+  items,
+  tenantNames,
+  caption,
+  showRequester = true,
+}: {
+  items: AccessRequest[];
+  tenantNames?: Record<string, string>;
+  caption: string;
+  showRequester?: boolean;
+}) {
   const now = useNow();
   return (
     <div className="table-wrap">
@@ -19,7 +33,7 @@ export function RequestTable({ items, tenantNames, caption }: { items: AccessReq
             <th scope="col">Ticket</th>
             <th scope="col">Status</th>
             {tenantNames && <th scope="col">Customer</th>}
-            <th scope="col">Requester</th>
+            {showRequester && <th scope="col">Requester</th>}
             <th scope="col">Services</th>
             <th scope="col">Duration</th>
             <th scope="col">Deadline or access</th>
@@ -38,17 +52,15 @@ export function RequestTable({ items, tenantNames, caption }: { items: AccessReq
                 <StatusBadge status={liveStatus(r, now)} />
               </td>
               {tenantNames && <td data-label="Customer">{tenantNames[r.tenantId] ?? r.tenantId}</td>}
-              <td data-label="Requester">{r.requester.name}</td>
+              {showRequester && <td data-label="Requester">{r.requester.name}</td>}
               <td data-label="Services">
                 <span className="tags">
-                  {r.services.map((s) => (
-                    <Tag key={s}>{s}</Tag>
-                  ))}
+                  <ServiceTags services={r.services} />
                 </span>
               </td>
               <td data-label="Duration">
                 {formatMinutes(r.grantedMinutes ?? r.requestedMinutes)}
-                <span className="muted small"> · {r.accessLevel}</span>
+                <span className="muted small"> · {r.accessLevel === "write" ? "read and write" : "read"}</span>
               </td>
               <td data-label="Deadline or access">
                 <RequestDeadline request={r} compact />

@@ -31,7 +31,7 @@ function stepsOf(r: AccessRequest): Step[] {
   if (r.accessStartsAt) steps.push({ title: "Access granted", at: r.accessStartsAt, tone: "done" });
   const title = r.endReason === "released" ? "Access released early" : endTitles[r.status];
   if (title && (r.endedAt || r.status === "expired")) {
-    steps.push({ title, who: r.endedBy?.name, at: r.endedAt ?? undefined, tone: r.status === "revoked" ? "negative" : "done" });
+    steps.push({ title, who: r.endedBy?.name, at: r.endedAt ?? undefined, comment: r.endComment ?? null, tone: r.status === "revoked" ? "negative" : "done" });
   }
   return steps;
 }

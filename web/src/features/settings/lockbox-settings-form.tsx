@@ -75,6 +75,15 @@ export function LockboxSettingsForm({
           explanation={!draft.auditingEnabled ? AUDITING_FIRST : undefined}
           onChange={(v) => set("lockboxEnabled", v)}
         />
+        {settings.requireDecisionComment !== undefined && (
+          <Switch
+            label="Require a comment to deny or revoke"
+            description="Your approvers must say why when they deny a request or end access early. The comment goes into the request's history and the audit log."
+            checked={Boolean(draft.requireDecisionComment)}
+            disabled={!canEdit}
+            onChange={(v) => set("requireDecisionComment", v)}
+          />
+        )}
         <div className="form-row">
           <TextField
             label="Approval window (minutes)"

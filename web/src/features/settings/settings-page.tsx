@@ -8,6 +8,8 @@ import { loadServices } from "../catalog";
 import { UsersPanel } from "../users/users-panel";
 import { LockboxSettingsForm } from "./lockbox-settings-form";
 import { WebhooksPanel } from "./webhooks-panel";
+import { AuditStreamingPanel } from "./audit-streaming-panel";
+import { SsoPanel } from "./sso-panel";
 
 export function SettingsPage() {
   const user = useUser();
@@ -35,6 +37,8 @@ export function SettingsPage() {
           <WebhooksPanel tenantId={tenantId} />
         </Card>
       )}
+      {admin && <Card title="Audit streaming" description="Send every event of your audit log to your SIEM: Splunk, syslog or HTTP, as OCSF or Lockbox's own form."><AuditStreamingPanel tenantId={tenantId} /></Card>}
+      {admin && <Card title="Sign-in" description="Let your people sign in through your own identity provider (OpenID Connect): Entra ID, Okta, Google, Keycloak…"><SsoPanel org={tenantId} /></Card>}
     </Page>
   );
 }

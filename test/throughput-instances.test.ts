@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import pg from "pg";
+import { sql } from "kysely";
+import { GRANTS_CHANNEL, recordRevocation } from "../src/grants/grant-listener.js";
+import { LISTENER_APPLICATION_NAME } from "../src/grants/grant-sync.js";
+import { postgresReachable } from "./support/on-postgres.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+import { createTestDatabase, pgAdminUrl, type TestDatabase } from "./support/test-database.js";
+import { buildWorld, fileRequest, type World } from "./support/world.js";
+
+/**
+ * SPEC §18 on PostgreSQL, two instances on one database: a revoke on one reaches the other's
+ * access check by LISTEN/NOTIFY (under 100 ms is the target; the bound asserted is 1 s, the
+ * measured figure is reported), and within the 500 ms poll when notifications are lost.
+ */
+if (await postgresReachable("PostgreSQL revocation-across-instances suite")) {
+  process.env.LOCKBOX_TEST_DATABASE = "postgres";
+  let database: TestDatabase;
+  let one: TestApp;
+  let two: TestApp;
+  let w: World;
+  let svc: { token: string };
+  let admin: pg.Client;
+  let dbName: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    dbName = new URL(database.databaseUrl!).pathname.slice(1);
+    admin = new pg.Client({ connectionString: pgAdminUrl });
+    await admin.connect();
+    one = await startTestApp({}, database);
+    two = await startTestApp({}, database);
+    w = await buildWorld(one);
+    svc = { token: (await one.request("POST", "/v1/service-credentials", w.providerAdmin.as, { name: "checker" })).body.token };
+  });
+  after(async () => {
+    await admin?.end();
+    await two?.close();
+    await one?.close();
+    await database?.drop();
+  });
+
+  const check = () => ({ userId: w.engineer.user.id, tenantId: w.tenantA, service: "mail", accessLevel: "read" });
+
+  /** Approves a request on instance one and waits until instance two allows it. */
+  async function grantedOnBoth(): Promise<string> {
+    const id = await fileRequest(w);
+    await one.request("POST", `/v1/requests/${id}/approve`, w.manager.as, {});
+    assert.equal((await one.request("POST", `/v1/requests/${id}/approve`, w.a.approver.as, {})).body.status, "approved");
+    const res = await two.request("POST", "/v1/access/check", svc, check());
+    assert.equal(res.body.allowed, true, JSON.stringify(res.body));
+    return id;
+  }
+
+  /** Revokes on one and polls two's check every 5 ms until refused; returns the milliseconds. */
+  async function revokeAndWatch(id: string, boundMs: number): Promise<number> {
+    assert.equal((await one.request("POST", `/v1/requests/${id}/revoke`, w.a.approver.as, {})).status, 200);
+    const revoked = Date.now();
+    for (;;) {
+      const res = await two.request("POST", "/v1/access/check", svc, check());
+      if (!res.body.allowed) return Date.now() - revoked;
+      assert.ok(Date.now() - revoked < boundMs, `instance two still allows ${boundMs} ms after the revoke`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async function listenerConnected(): Promise<boolean> {
+    const rows = await admin.query("select count(*)::int as n from pg_stat_activity where application_name = $1 and datname = $2", [
+      LISTENER_APPLICATION_NAME,
+      dbName,
+    ]);
+    return rows.rows[0].n >= 2;
+  }
+
+  test("every approval and every end is NOTIFYed on commit, so other instances need not wait for the poll", async () => {
+    const client = new pg.Client({ connectionString: database.databaseUrl });
+    await client.connect();
+    const seen: string[] = [];
+    client.on("notification", (m) => seen.push(m.payload ?? ""));
+    await client.query(`LISTEN ${GRANTS_CHANNEL}`);
+    try {
+      const id = await grantedOnBoth();
+      assert.equal((await one.request("POST", `/v1/requests/${id}/revoke`, w.a.approver.as, {})).status, 200);
+      for (let i = 0; i < 200 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        seen.map((s) => JSON.parse(s)),
+        [{ grant: id }, { end: id }],
+      );
+    } finally {
+      await client.end();
+    }
+  });
+
+  test("a revoke on one instance is refused by the other's check at once (LISTEN/NOTIFY)", async (ctx) => {
+    for (let i = 0; i < 50 && !(await listenerConnected()); i++) await new Promise((r) => setTimeout(r, 20));
+    const figures: number[] = [];
+    for (let round = 0; round < 5; round++) figures.push(await revokeAndWatch(await grantedOnBoth(), 1000));
+    ctx.diagnostic(`revoke on one → refused on two after ${figures.join(", ")} ms (target < 100 ms)`);
+  });
+
+  test("when notifications are lost, the poll still carries the revoke to the other instance", async (ctx) => {
+    const id = await grantedOnBoth();
+    // Cut both instances' LISTEN connections; they reconnect after a second.
+    await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = $2", [
+      LISTENER_APPLICATION_NAME,
+      dbName,
+    ]);
+    const ms = await revokeAndWatch(id, 2000);
+    ctx.diagnostic(`without notifications: refused on two after ${ms} ms (poll every 500 ms)`);
+    // And they listen again afterwards.
+    for (let i = 0; i < 150 && !(await listenerConnected()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(await listenerConnected(), "both instances listen again");
+  });
+
+  test("revocation cursors come from a sequence, and the feed never lets a reader page past a row that commits late", async () => {
+    const feed = async (after: string) => (await two.request("GET", `/v1/revocations?after=${after}`, svc)).body as { items: { requestId: string }[]; nextCursor: string };
+    const start = (await feed("0")).nextCursor;
+    const entry = (requestId: string) => ({ requestId, tenantId: w.tenantA, at: new Date().toISOString(), reason: "revoked" });
+    let finishFirst!: () => void;
+    const firstMayCommit = new Promise<void>((r) => (finishFirst = r));
+    let firstWritten!: () => void;
+    const firstIsWritten = new Promise<void>((r) => (firstWritten = r));
+    // The first ending step takes its cursor and stays open...
+    const first = one.app.deps.db.transaction().execute(async (trx) => {
+      await recordRevocation(trx, entry("late-commit"));
+      firstWritten();
+      await firstMayCommit;
+    });
+    await firstIsWritten;
+    // ...while a second one, with a larger cursor, commits. No table lock: it does not wait.
+    await one.app.deps.db.transaction().execute(async (trx) => {
+      await sql`set local lock_timeout = '2s'`.execute(trx);
+      await recordRevocation(trx, entry("early-commit"));
+    });
+    const during = await feed(start);
+    assert.deepEqual(during.items, [], "nothing is served past a cursor whose transaction is still open");
+    assert.equal(during.nextCursor, start);
+    finishFirst();
+    await first;
+    const afterwards = await feed(during.nextCursor);
+    assert.deepEqual(
+      afterwards.items.map((i) => i.requestId),
+      ["late-commit", "early-commit"],
+    );
+  });
+}
