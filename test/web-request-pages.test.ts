@@ -89,6 +89,9 @@ test("the engineer's request page names the customer and gives a curl line with 
   await page.goto(`${origin}/requests/${id}`);
   await page.getByRole("heading", { level: 1, name: "Request CASE-CURL" }).waitFor();
   const facts = page.getByRole("region", { name: "What is asked" });
+  // The customer's and the services' names arrive with their own requests: wait for them.
+  await facts.getByText(/Alpha \(tenant id/).waitFor();
+  await facts.getByText("Business intelligence").waitFor();
   assert.match(await facts.innerText(), new RegExp(`Customer\\s+Alpha \\(tenant id ${w.tenantA}\\)`));
   // Services by their catalog names, not their keys.
   assert.match(await facts.innerText(), /Business intelligence/);
@@ -119,7 +122,9 @@ test("My requests: no Requester column, services by name, release confirmed, and
     ["Ticket", "Status", "Customer", "Services", "Duration", "Deadline or access", "Requested"],
   );
   const grant = page.getByRole("article", { name: "Active access CASE-REL" });
-  assert.match(await grant.innerText(), /Business intelligence/);
+  // The catalog's names arrive with their own request: wait for them (or time out and fail).
+  await grant.getByText("Business intelligence").waitFor();
+  assert.doesNotMatch(await grant.innerText(), /^bi$/m);
   assert.match(await grant.getByTestId("grant-customer").innerText(), new RegExp(`Alpha \\(tenant id ${w.tenantA}\\)`));
   await grant.getByRole("button", { name: "Release access" }).click();
   await page.getByTestId("outcome").getByText("Access released — the grant token no longer works.").waitFor();

@@ -6,8 +6,8 @@ import * as notifications from "./migrations/0003-notifications.js";
 import * as checkpoints from "./migrations/0004-checkpoints.js";
 import * as sessionIdle from "./migrations/0005-session-idle.js";
 import * as emailPerOrg from "./migrations/0006-email-per-org.js";
-import * as transparencyLog from "./migrations/0008-transparency-log.js";
 import * as chainHeadGuard from "./migrations/0007-chain-head-guard.js";
+import * as transparencyLog from "./migrations/0008-transparency-log.js";
 import * as userLifecycle from "./migrations/0009-user-lifecycle.js";
 import * as auditSinks from "./migrations/0010-audit-sinks.js";
 import * as sso from "./migrations/0011-sso.js";
@@ -22,8 +22,8 @@ const migrations: Record<string, Migration> = {
   "0004-checkpoints": checkpoints,
   "0005-session-idle": sessionIdle,
   "0006-email-per-org": emailPerOrg,
-  "0008-transparency-log": transparencyLog,
   "0007-chain-head-guard": chainHeadGuard,
+  "0008-transparency-log": transparencyLog,
   "0009-user-lifecycle": userLifecycle,
   "0010-audit-sinks": auditSinks,
   "0011-sso": sso,

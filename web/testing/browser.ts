@@ -59,5 +59,5 @@ export async function signIn(page: Page, origin: string, email: string, password
   await page.getByLabel("Password").fill(password);
   // exact: the page also offers "Sign in with a passkey" and "Sign in with your organization".
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
 }

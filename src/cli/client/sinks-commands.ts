@@ -1,35 +1,12 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
+import type { AuditSink as Sink, SinkStatus } from "../../siem/sink-queries.js";
 import { CliError } from "../fail.js";
 import { type ApiClient, seg } from "./api-client.js";
 import { boundedText, type CommonOptions, clientCommand, connect, groupCommand } from "./command-kit.js";
 import { EXIT } from "./exit-codes.js";
 import { localTime, paint, print, printJson, table, when } from "./output.js";
-
-interface Sink {
-  id: string;
-  tenantId: string | null;
-  chain: string;
-  type: string;
-  url: string;
-  format: string;
-  hasToken: boolean;
-  tls: { ca?: string; serverName?: string } | null;
-  createdAt: string;
-}
-
-interface SinkStatus {
-  id: string;
-  lastDeliveredSeq: number;
-  lag: number;
-  headSeq: number;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  lastDeliveredAt: string | null;
-  failures: number;
-  nextAttemptAt: string | null;
-}
 
 interface ScopeOptions extends CommonOptions {
   tenant?: string;
