@@ -15,7 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import { appendAudit } from "../src/audit/append-audit.js";
+import { appendAudit, appendAuditEvents } from "../src/audit/append-audit.js";
 import { GENESIS_HASH, hashEvent } from "../src/audit/audit-event.js";
 import { inclusionProof, MemoryTree } from "../src/audit/merkle.js";
 import { canonicalEvent, proveInclusion } from "../src/audit/merkle-store.js";
@@ -25,6 +25,7 @@ import type { Tx } from "../src/db/schema.js";
 import { ChainVerifier } from "../src/audit/verify-chain.js";
 import { connectDb } from "../src/db/connect.js";
 import { migrateToLatest } from "../src/db/migrate.js";
+import { startTestApp } from "../test/support/test-app.js";
 
 /**
  * The child's own peak memory in KiB. Not ru_maxrss: on Linux it survives fork+exec, so a child of
@@ -196,8 +197,42 @@ function partialVerify() {
   console.log(`partial verify, 1,000 events of ${EVENTS.toLocaleString("en-US")}: ${out.ms.toFixed(0)} ms against a signed checkpoint (--proofs), max RSS ${(out.rss / 1024).toFixed(0)} MiB`);
 }
 
+/**
+ * Inclusion proofs served over real HTTP by a running app (GET /v1/audit/proof/inclusion), as a
+ * provider admin reading the provider chain: sequentially and with 8 requests in flight.
+ */
+async function servedProofRates() {
+  const t = await startTestApp({ LOCKBOX_LOG_LEVEL: "silent" });
+  const size = 20_000;
+  await t.app.deps.db.transaction().execute((trx) => appendAuditEvents(trx, "provider", Array.from({ length: size }, (_, i) => ({ ...entry(i), chain: "provider" }))));
+  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
+  const address = t.app.server.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const headSize = Number((await t.app.deps.db.selectFrom("audit_heads").select("seq").where("chain", "=", "provider").executeTakeFirstOrThrow()).seq);
+  const get = async (i: number) => {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/audit/proof/inclusion?chain=provider&seq=${1 + ((i * 7919) % headSize)}&size=${headSize}`, {
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
+    if (res.status !== 200) throw new Error(`proof answered ${res.status}`);
+    await res.arrayBuffer();
+  };
+  const n = 2000;
+  let t0 = performance.now();
+  for (let i = 0; i < n; i++) await get(i);
+  const sequentialMs = performance.now() - t0;
+  t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < n) await get(next++);
+  }));
+  const parallelMs = performance.now() - t0;
+  await t.close();
+  console.log(`inclusion proofs served over HTTP:   ${rate(n, sequentialMs)} proofs/s one at a time, ${rate(n, parallelMs)} with 8 in flight (tree of ${headSize.toLocaleString("en-US")})`);
+}
+
 console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}`);
 await appendRates();
+await servedProofRates();
 const file = path.join(dir, "export.jsonl");
 const t0 = performance.now();
 writeExport(file);
