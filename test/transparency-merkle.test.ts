@@ -16,7 +16,9 @@ import {
   verifyInclusion,
 } from "../src/audit/merkle.js";
 
-const vectors = JSON.parse(fs.readFileSync(new URL("../../shared/reference/rfc6962-vectors.json", import.meta.url), "utf8")) as {
+// The RFC 6962 vectors (transparency-dev/merkle test data), kept beside the test so the suite
+// needs nothing outside the repository.
+const vectors = JSON.parse(fs.readFileSync(new URL("./rfc6962-vectors.json", import.meta.url), "utf8")) as {
   leafInputsHex: string[];
   leafHashesHex: string[];
   rootHashesHex: string[];
