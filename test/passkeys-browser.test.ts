@@ -240,6 +240,8 @@ test("sessions: My account lists them and signs out the others", async () => {
   await page.getByRole("button", { name: "Sign out other sessions" }).click();
   await page.getByText("1 other session was signed out.").waitFor();
   assert.equal((await t.request("GET", "/v1/me", { cookie: otherCookie })).status, 401);
+  // The list reloads after the notice: wait for the other session's row to go (or time out).
+  await table.getByRole("row").nth(2).waitFor({ state: "detached" });
   assert.equal(await table.getByRole("row").count(), 2);
 });
 
