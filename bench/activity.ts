@@ -10,6 +10,7 @@
  * commit), in this process. Events/s = events recorded ÷ wall time.
  */
 import assert from "node:assert/strict";
+import { allowDecisionsWithoutStepUp } from "../test/support/step-up.js";
 import { startTestApp, type TestApp } from "../test/support/test-app.js";
 import { postgresReachable } from "../test/support/on-postgres.js";
 
@@ -23,6 +24,8 @@ async function tenantWithRequest(t: TestApp, n: number, engineer: { token: strin
   const tenant = await t.request("POST", "/v1/tenants", admin, { name: `Bench ${n}`, adminEmail: `admin${n}@bench.test` });
   assert.equal(tenant.status, 201, JSON.stringify(tenant.body));
   const tenantId = tenant.body.tenant.id as string;
+  // Settings changes need step-up in a new tenant; the bench measures activity, not step-up.
+  await allowDecisionsWithoutStepUp(t, tenantId);
   const { token } = await t.user(["global_admin"], tenantId);
   for (const setting of [{ auditingEnabled: true }, { lockboxEnabled: true }]) {
     const res = await t.request("PATCH", `/v1/tenants/${tenantId}/settings`, { token }, setting);

@@ -7,6 +7,8 @@
  *   4. the transparency log (SPEC §16): append rate with the Merkle tree maintained vs the hash
  *      chain alone, inclusion proofs/s read from the database, and the time and memory to verify a
  *      1,000-event partial export of the 1,000,000-event chain against a signed checkpoint.
+ *   5. signed decisions (SPEC §15) verified offline per second, next to raw ECDSA P-256 and
+ *      Ed25519 verification in node:crypto (bench/signed-decisions.ts; BENCH_SIGNED_DECISIONS).
  * Set BENCH_AUDIT_EVENTS to change the size of the export (default 1,000,000).
  */
 import { execFileSync } from "node:child_process";
@@ -23,6 +25,7 @@ import { formatCheckpoint, formatVerifierKey, makeSigner, KEY_TYPE_ED25519, sign
 import { generateKeyPairSync } from "node:crypto";
 import type { Tx } from "../src/db/schema.js";
 import { ChainVerifier } from "../src/audit/verify-chain.js";
+import { signedDecisionRates } from "./signed-decisions.js";
 import { connectDb } from "../src/db/connect.js";
 import { migrateToLatest } from "../src/db/migrate.js";
 import { startTestApp } from "../test/support/test-app.js";
@@ -231,6 +234,7 @@ async function servedProofRates() {
 }
 
 console.log(`node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}`);
+signedDecisionRates();
 await appendRates();
 await servedProofRates();
 const file = path.join(dir, "export.jsonl");

@@ -7,9 +7,11 @@ declare module "autocannon" {
     duration?: number;
     headers?: Record<string, string>;
     body?: string;
+    /** Cycled through, in order, on each connection. */
+    requests?: { method?: string; path?: string; body?: string }[];
   }
   interface Result {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p99: number; average: number };
     non2xx: number;
     errors: number;

@@ -1,7 +1,9 @@
 /**
  * One server for bench/check.ts, in its own process so the load generator does not share its
  * event loop: `lockbox` (the real app on a fresh SQLite database with one active grant) or
- * `bare` (Fastify answering a constant JSON). Prints one JSON line: {port, token, body}.
+ * `bare` (Fastify answering a constant JSON). Prints one JSON line: {port, machinePort, token,
+ * body, refusedBody}: the main listener, the machine listener (LOCKBOX_MACHINE_PORT), a check the
+ * grant allows and one it refuses.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -26,7 +28,8 @@ async function bare() {
   const answer = { allowed: true, requestId: "00000000-0000-0000-0000-000000000000", expiresAt: "2030-01-01T00:00:00.000Z", reason: "granted" };
   app.post("/v1/access/check", async () => answer);
   await app.listen({ port: 0, host: "127.0.0.1" });
-  return { port: (app.server.address() as { port: number }).port, token: "", body: { userId: "u", tenantId: "t", service: "mail", accessLevel: "read" } };
+  const body = { userId: "u", tenantId: "t", service: "mail", accessLevel: "read" };
+  return { port: (app.server.address() as { port: number }).port, token: "", body, refusedBody: body };
 }
 
 async function lockbox() {
@@ -36,6 +39,7 @@ async function lockbox() {
     LOCKBOX_DATA_DIR: dataDir,
     LOCKBOX_ADMIN_PASSWORD: "bench-password-long-enough",
     LOCKBOX_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
+    LOCKBOX_MACHINE_PORT: "0",
   });
   const app = await createApp({ db: connectDb(config), config });
   await bootstrapAdmin(app.deps);
@@ -61,8 +65,17 @@ async function lockbox() {
   if (approved.status !== "approved") throw new Error(`bench setup: request is ${approved.status}`);
   const { token } = await createServiceCredential(app.deps, admin, { name: "bench" });
   await app.server.listen({ port: 0, host: "127.0.0.1" });
+  await app.machineServer!.listen({ port: 0, host: "127.0.0.1" });
   const port = (app.server.server.address() as { port: number }).port;
-  return { port, token, body: { userId: engineer.user.id, tenantId: tenant.id, service: "mail", accessLevel: "read" } };
+  const machinePort = (app.machineServer!.server.address() as { port: number }).port;
+  // The refused check: the manager has no grant (no_active_grant), proven from memory.
+  return {
+    port,
+    machinePort,
+    token,
+    body: { userId: engineer.user.id, tenantId: tenant.id, service: "mail", accessLevel: "read" },
+    refusedBody: { userId: manager.user.id, tenantId: tenant.id, service: "mail", accessLevel: "read" },
+  };
 }
 
 const info = kind === "bare" ? await bare() : kind === "lockbox" ? await lockbox() : undefined;

@@ -11,6 +11,7 @@ import { startGrantSync } from "./grants/grant-sync.js";
 import { trackConnections } from "./http/drain-connections.js";
 import { ServiceCredentialCache } from "./grants/service-credentials.js";
 import { buildServer } from "./http/server.js";
+import { buildMachineServer } from "./http/machine-server.js";
 import { Keyring } from "./keys/keyring.js";
 import { LoginThrottle } from "./identity/login-throttle.js";
 import { createSweeper, type Sweeper } from "./requests/sweeper.js";
@@ -33,6 +34,8 @@ export interface AppOptions {
 
 export interface App {
   server: FastifyInstance;
+  /** With LOCKBOX_MACHINE_PORT: the lean listener for the three service routes (machine-server.ts). */
+  machineServer?: FastifyInstance;
   deps: Deps;
   sweeper: Sweeper;
   /** Signs audit checkpoints; `serve` starts it, tests drive `runOnce()`. */
@@ -82,6 +85,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const grantSync = await startGrantSync(deps);
   const server = await buildServer(deps, new LoginThrottle(deps.clock));
   const connections = trackConnections(server.server);
+  const machineServer = deps.config.machinePort === undefined ? undefined : await buildMachineServer(deps);
+  const machineConnections = machineServer && trackConnections(machineServer.server);
   const sweeper = createSweeper(deps);
   const checkpointer = createCheckpointer(deps);
   // Notifications: the outbox is written by a request listener inside each step's transaction.
@@ -93,6 +98,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   deps.requestListeners.push(async (work) => work.afterCommit(() => auditStreamer.wake()));
   return {
     server,
+    ...(machineServer ? { machineServer } : {}),
     deps,
     sweeper,
     checkpointer,
@@ -107,8 +113,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       await grantSync.stop();
       // Keep closing idle connections while in-flight requests (a long poll of the revocations
       // feed) finish: a client may open one after close began (see drain-connections.ts).
-      const sweep = setInterval(() => connections.closeIdle(), 100);
-      await server.close().finally(() => clearInterval(sweep));
+      const sweep = setInterval(() => {
+        connections.closeIdle();
+        machineConnections?.closeIdle();
+      }, 100);
+      await Promise.all([server.close(), machineServer?.close()]).finally(() => clearInterval(sweep));
       await deps.db.destroy();
     },
   };

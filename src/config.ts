@@ -12,6 +12,8 @@ const minutes = (fallback: number, max: number) =>
 const envSchema = z.object({
   LOCKBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOCKBOX_HOST: z.string().min(1).default("127.0.0.1"),
+  /** The machine listener (SPEC §18): the three service routes only, on a port of their own. */
+  LOCKBOX_MACHINE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOCKBOX_DATA_DIR: z.string().min(1).default("./data"),
   LOCKBOX_DATABASE_URL: z
     .string()
@@ -83,6 +85,8 @@ function isAddressOrCidr(item: string): boolean {
 export interface Config {
   port: number;
   host: string;
+  /** LOCKBOX_MACHINE_PORT: the lean listener for check, activity and revocations; unset, none. */
+  machinePort?: number;
   dataDir: string;
   databaseUrl?: string;
   publicUrl: string;
@@ -122,7 +126,7 @@ export interface Config {
  */
 function readableIssue(name: string, issue: z.core.$ZodIssue, raw: string | undefined): string {
   const given = raw === undefined ? "" : `, not ${JSON.stringify(raw)}`;
-  if (name === "LOCKBOX_PORT") return `must be a port number from 0 to 65535${given}.`;
+  if (name === "LOCKBOX_PORT" || name === "LOCKBOX_MACHINE_PORT") return `must be a port number from 0 to 65535${given}.`;
   if (issue.code === "invalid_type" && (issue.expected === "number" || issue.expected === "int")) return `must be a whole number${given}.`;
   return issue.message;
 }
@@ -143,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.LOCKBOX_PORT,
     host: e.LOCKBOX_HOST,
+    ...(e.LOCKBOX_MACHINE_PORT === undefined ? {} : { machinePort: e.LOCKBOX_MACHINE_PORT }),
     dataDir: path.resolve(e.LOCKBOX_DATA_DIR),
     databaseUrl: e.LOCKBOX_DATABASE_URL,
     publicUrl: (e.LOCKBOX_PUBLIC_URL ?? `http://localhost:${e.LOCKBOX_PORT}`).replace(/\/$/, ""),

@@ -20,6 +20,13 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "too_many_attempts"
   | "sso_required"
+  | "step_up_required"
+  | "mfa_enrollment_required"
+  | "break_glass_not_allowed"
+  | "production_incident_required"
+  | "signature_required"
+  | "signature_invalid"
+  | "not_enough_passkeys"
   | "internal";
 
 export const httpStatusOf: Record<ErrorCode, number> = {
@@ -40,6 +47,13 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   too_many_attempts: 429,
   sso_required: 403,
+  step_up_required: 401,
+  mfa_enrollment_required: 403,
+  break_glass_not_allowed: 403,
+  production_incident_required: 409,
+  signature_required: 400,
+  signature_invalid: 400,
+  not_enough_passkeys: 409,
   internal: 500,
 };
 

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { startTestApp, type TestApp } from "./support/test-app.js";
-import { buildWorld, fileRequest, type World } from "./support/world.js";
+import { type CliRun, type CliWorld, runLockbox, startCliWorld } from "./support/cli.js";
+import type { TestApp } from "./support/test-app.js";
+import { fileRequest, type World } from "./support/world.js";
 
 /**
  * The client commands run as real subprocesses (`node --import tsx src/cli/main.ts …`) against
@@ -17,47 +16,19 @@ let t: TestApp;
 let w: World;
 let server: string;
 let home: string;
+let cli: CliWorld;
 
 before(async () => {
-  t = await startTestApp();
-  w = await buildWorld(t);
-  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
-  server = `http://127.0.0.1:${(t.app.server.server.address() as net.AddressInfo).port}`;
-  home = fs.mkdtempSync(path.join(os.tmpdir(), "lockbox-cli-"));
+  cli = await startCliWorld("lockbox-cli-");
+  ({ t, w, server, home } = cli);
 });
-after(async () => {
-  await t.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
+after(() => cli.close());
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const repoRoot = path.resolve(import.meta.dirname, "..");
+type Run = CliRun;
 
 /** Runs the CLI with a clean environment: no inherited LOCKBOX_* variables, no colour, UTC. */
 function lockbox(args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? "", HOME: home, XDG_CONFIG_HOME: path.join(home, "config"), NO_COLOR: "1", TZ: "UTC", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? "");
-  });
+  return runLockbox(args, { home, env, input: input ?? "" });
 }
 
 /** As one person, through LOCKBOX_TOKEN and LOCKBOX_SERVER. */
@@ -126,11 +97,11 @@ test("a request's whole lifecycle from the CLI: --json equals the API, tables an
   assert.deepEqual(json(showJson), (await t.request("GET", `/v1/requests/${id}`, w.engineer.as)).body);
 
   assert.equal(listTable.code, 0, listTable.stderr);
-  assert.match(listTable.stdout, /^ID +STATUS +TICKET +TENANT +REQUESTER +SERVICES +ACCESS +DEADLINE\n/);
+  assert.match(listTable.stdout, /^ID +STATUS +TICKET +REASON TYPE +TENANT +REQUESTER +SERVICES +ACCESS +DEADLINE\n/);
   assertAligned(
     listTable.stdout,
-    ["ID", "STATUS", "TICKET", "TENANT", "REQUESTER", "SERVICES", "ACCESS", "DEADLINE"],
-    [id, "pending_manager", "CASE-7", w.tenantA, "Erin Engineer", "mail,files", "read 45m", "decide "],
+    ["ID", "STATUS", "TICKET", "REASON TYPE", "TENANT", "REQUESTER", "SERVICES", "ACCESS", "DEADLINE"],
+    [id, "pending_manager", "CASE-7", "customer_initiated_support", w.tenantA, "Erin Engineer", "mail,files", "read 45m", "decide "],
   );
   assert.equal(listTable.stdout.trimEnd().split("\n").length, 2, "one request, one row");
 
@@ -332,7 +303,8 @@ test("error paths: unknown id, bad flag values, API refusals, no credentials, se
   oneLineError(badMinutes, 2, /--minutes.*'abc'.*whole number/);
   oneLineError(badAccess, 2, /--access.*'admin'.*read, write/);
   oneLineError(tooLong, 1, /^lockbox: requestedMinutes: this tenant allows at most 240 minutes\n$/);
-  oneLineError(missing, 2, /required option '--ticket/);
+  // --ticket is optional since reason types (SPEC 17): the first missing required option is --reason.
+  oneLineError(missing, 2, /required option '--reason/);
   oneLineError(noCreds, 3, /no credentials for http:\/\/127\.0\.0\.1:\d+.*lockbox login.*LOCKBOX_TOKEN/);
   oneLineError(badToken, 3, /Invalid or expired token.*lockbox login/);
   oneLineError(down, 3, new RegExp(`^lockbox: cannot reach http://127\\.0\\.0\\.1:${downPort}: connection refused\\n$`));

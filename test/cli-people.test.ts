@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import fs from "node:fs";
-import type net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
-import { startTestApp, type TestApp } from "./support/test-app.js";
-import { buildWorld, fileRequest, type World } from "./support/world.js";
+import { type CliRun, type CliWorld, runLockbox, startCliWorld } from "./support/cli.js";
+import type { TestApp } from "./support/test-app.js";
+import { fileRequest, type World } from "./support/world.js";
 
 /**
  * `lockbox users …`, `lockbox invitations …` and `requests show` after a revoke, run as real
@@ -15,54 +11,18 @@ import { buildWorld, fileRequest, type World } from "./support/world.js";
 let t: TestApp;
 let w: World;
 let server: string;
-let home: string;
+let cli: CliWorld;
 
 before(async () => {
-  t = await startTestApp();
-  w = await buildWorld(t);
-  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
-  server = `http://127.0.0.1:${(t.app.server.server.address() as net.AddressInfo).port}`;
-  home = fs.mkdtempSync(path.join(os.tmpdir(), "lockbox-cli-people-"));
+  cli = await startCliWorld("lockbox-cli-people-");
+  ({ t, w, server } = cli);
 });
-after(async () => {
-  await t.close();
-  fs.rmSync(home, { recursive: true, force: true });
-});
+after(() => cli.close());
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const repoRoot = path.resolve(import.meta.dirname, "..");
+type Run = CliRun;
 
 function lockbox(args: string[], token: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        XDG_CONFIG_HOME: path.join(home, "config"),
-        NO_COLOR: "1",
-        TZ: "UTC",
-        LOCKBOX_SERVER: server,
-        LOCKBOX_TOKEN: token,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runLockbox(args, { home: cli.home, env: { LOCKBOX_SERVER: server, LOCKBOX_TOKEN: token } });
 }
 
 function ok(run: Run): string {

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { freePort } from "./support/browser.js";
 
 /**
  * Issue 19 item 14: `lockbox demo` keeps its terminal for people (warnings and the walk-through,
@@ -25,10 +26,10 @@ interface Started {
 }
 
 /** Runs `lockbox demo` until its walk-through (or its note about it) is printed. */
-async function startDemo(args: string[] = []): Promise<Started> {
+async function startDemo(args: string[] = [], port = 0): Promise<Started> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "demo", ...args], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), LOCKBOX_DATA_DIR: dataDir, LOCKBOX_PORT: "0" },
+    env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), LOCKBOX_DATA_DIR: dataDir, LOCKBOX_PORT: String(port) },
   });
   const started: Started = { child, out: "", err: "" };
   child.stderr!.on("data", (d) => (started.err += d));
@@ -56,11 +57,60 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Cookies per host, as a browser keeps them across the redirects of a sign-in. */
+class Browser {
+  private readonly jars = new Map<string, Map<string, string>>();
+  async go(url: URL, init: RequestInit = {}): Promise<Response> {
+    const jar = this.jars.get(url.host) ?? new Map<string, string>();
+    this.jars.set(url.host, jar);
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    const res = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as Record<string, string>), cookie } });
+    for (const line of res.headers.getSetCookie()) {
+      const pair = line.split(";")[0]!;
+      jar.set(pair.slice(0, pair.indexOf("=")).trim(), pair.slice(pair.indexOf("=") + 1));
+    }
+    return res;
+  }
+  cookie(host: string, name: string): string | undefined {
+    return this.jars.get(host)?.get(name);
+  }
+}
+
+/**
+ * "Sign in with your organization" over HTTP, the way a browser walks it: Lockbox's start, the
+ * demo IdP's login form, its redirects, Lockbox's callback. Returns the Lockbox session cookie.
+ */
+async function signInThroughIdp(server: string, email: string, password: string): Promise<{ session?: string; loginStatus: number }> {
+  const b = new Browser();
+  let res = await b.go(new URL(`${server}/v1/auth/sso/start?email=${encodeURIComponent(email)}`));
+  let next = new URL(res.headers.get("location")!, server);
+  for (let hop = 0; hop < 10 && !next.pathname.startsWith("/interaction/"); hop++) {
+    res = await b.go(next);
+    next = new URL(res.headers.get("location")!, next);
+  }
+  const form = await b.go(next);
+  const html = await form.text();
+  assert.match(html, new RegExp(`value="${email.replaceAll(".", "\\.")}"`), "the login form starts with the email typed at Lockbox");
+  const action = new URL(/action="([^"]+)"/.exec(html)![1]!, next);
+  res = await b.go(action, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ email, password }).toString() });
+  if (res.status !== 303 && res.status !== 302) return { loginStatus: res.status };
+  const loginStatus = res.status;
+  next = new URL(res.headers.get("location")!, action);
+  for (let hop = 0; hop < 10 && !next.href.startsWith(server); hop++) {
+    res = await b.go(next);
+    next = new URL(res.headers.get("location")!, next);
+  }
+  assert.equal(next.pathname, "/v1/auth/sso/callback");
+  res = await b.go(next);
+  assert.equal(res.headers.get("location"), "/?sso=signed_in");
+  return { session: b.cookie(new URL(server).host, "lockbox_session"), loginStatus };
+}
+
 const serverOf = (out: string) => /Lockbox is running at (http:\/\/localhost:\d+)/.exec(out)![1]!;
 const passwordOf = (out: string, email: string) => new RegExp(`${email.replaceAll(".", "\\.")}\\s+(\\S+)`).exec(out)![1]!;
 
 test("demo: quiet terminal with a log file; a second start says how to start over; --reset does; the walk-through follows the request's state", async () => {
-  const first = await startDemo();
+  const first = await startDemo([], await freePort());
   let adam: string;
   try {
     assert.match(first.out, /Demo users \(passwords shown once\)/);
@@ -83,12 +133,29 @@ test("demo: quiet terminal with a log file; a second start says how to start ove
     const { csrfToken } = (await login.json()) as { csrfToken: string };
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
     const list = (await (await fetch(`${server}/v1/requests?ticket=CASE-1003`, { headers: { cookie } })).json()) as { items: { id: string }[] };
-    const revoke = await fetch(`${server}/v1/requests/${list.items[0]!.id}/revoke`, {
-      method: "POST",
-      headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" },
-      body: JSON.stringify({ comment: "Demo over" }),
-    });
+    const post = (url: string, body: unknown) =>
+      fetch(`${server}${url}`, {
+        method: "POST",
+        headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const revoke = await post(`/v1/requests/${list.items[0]!.id}/revoke`, { comment: "Demo over" });
     assert.equal(revoke.status, 200);
+
+    // Contoso's own identity provider, in the demo: the printed password signs Adam in, and
+    // Nina, whom Lockbox has never seen, gets an account as an approver from her group.
+    assert.match(first.out, /Sign in through Contoso's own identity provider \(a demo OpenID provider at http:\/\/127\.0\.0\.1:\d+\)/);
+    const idpPassword = /the demo IdP asks for its password: (\S+)/.exec(first.out)![1]!;
+    assert.equal((await signInThroughIdp(server, "nina@contoso.example", `${idpPassword}x`)).loginStatus, 401, "a wrong password stops at the IdP");
+    const nina = await signInThroughIdp(server, "nina@contoso.example", idpPassword);
+    assert.ok(nina.session, "the callback started a session");
+    const me = (await (await fetch(`${server}/v1/me`, { headers: { cookie: `lockbox_session=${nina.session}` } })).json()) as { user: { email: string; roles: string[]; tenantId: string } };
+    assert.equal(me.user.email, "nina@contoso.example");
+    assert.deepEqual(me.user.roles, ["lockbox_approver"]);
+    const adamSso = await signInThroughIdp(server, "adam@contoso.example", idpPassword);
+    const adamMe = (await (await fetch(`${server}/v1/me`, { headers: { cookie: `lockbox_session=${adamSso.session}` } })).json()) as { user: { email: string; tenantId: string } };
+    assert.equal(adamMe.user.email, "adam@contoso.example");
+    assert.equal(adamMe.user.tenantId, me.user.tenantId);
   } finally {
     await stop(first.child);
   }

@@ -87,6 +87,8 @@ before(async () => {
   ids.providerWebhook = (await must("POST", "/v1/webhooks", admin, { url: "https://93.184.215.14/provider-hook" })).id;
   ids.tenantSink = (await must("POST", `/v1/tenants/${w.tenantA}/audit-sinks`, w.a.admin.as, { type: "http", url: "https://93.184.215.14/siem", format: "ocsf" })).id;
   ids.providerSink = (await must("POST", "/v1/audit-sinks", admin, { type: "http", url: "https://93.184.215.14/siem", format: "lockbox" })).id;
+  // A policy no fuzzed request fits (its tickets are CASE-…), so approvals stay as they were.
+  ids.policy = (await must("POST", `/v1/tenants/${w.tenantA}/policies`, w.a.admin.as, { name: "fuzz", services: ["mail"], accessLevel: "read", maxMinutes: 30, ticketPattern: "NEVER-*" })).id;
   ids.pending = await fileRequest(w);
   ids.pending2 = await fileRequest(w);
   ids.pending3 = await fileRequest(w);
@@ -94,6 +96,9 @@ before(async () => {
   await must("POST", `/v1/requests/${ids.approved}/approve`, w.manager.as, {}, 200);
   ids.approved2 = await fileRequest(w, { tenantId: w.tenantB, requestedMinutes: 240 });
   await must("POST", `/v1/requests/${ids.approved2}/approve`, w.manager.as, {}, 200);
+  // SPEC 17: a question and an extension to name in /questions/{qid} and /extensions/{eid}.
+  ids.question = (await must("POST", `/v1/requests/${ids.pending}/questions`, w.a.admin.as, { text: "Why?" }, 201)).id;
+  ids.extension = (await must("POST", `/v1/requests/${ids.approved}/extensions`, w.engineer.as, { minutes: 5, reason: "more" }, 201)).id;
 
   const cookieActor = await t.user(["provider_admin"], null, "Cookie Admin");
   cookieUser = { email: cookieActor.user.email, password: cookieActor.password };
@@ -284,7 +289,15 @@ function realParams(route: Route): Record<string, string> {
                   : ids.approved;
   const own = p.startsWith("/v1/tenants/");
   // `org` (/v1/orgs/{org}/sso): an id that is no org, so fuzzed bodies never reach an IdP.
-  return { id: id!, org: id!, whId: (own ? ids.tenantWebhook : ids.providerWebhook)!, sinkId: (own ? ids.tenantSink : ids.providerSink)! };
+  return {
+    id: id!,
+    org: id!,
+    whId: (own ? ids.tenantWebhook : ids.providerWebhook)!,
+    sinkId: (own ? ids.tenantSink : ids.providerSink)!,
+    qid: ids.question!,
+    eid: ids.extension!,
+    policyId: ids.policy!,
+  };
 }
 
 /** The sender that may call the route, so input gets past authentication into validation and the use case. */

@@ -7,6 +7,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { isBlockedAddress } from "../src/notify/ssrf-guard.js";
 import { sealWebhookSecret, webhookSecretKey } from "../src/notify/webhook-secrets.js";
+import { allowDecisionsWithoutStepUp } from "./support/step-up.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 /**
@@ -266,6 +267,8 @@ describe("webhook URLs and the SSRF guard", () => {
     t = await startTestApp(); // LOCKBOX_WEBHOOK_ALLOW_PRIVATE not set
     const res = await t.request("POST", "/v1/tenants", { token: t.adminToken }, { name: "Gamma", adminEmail: "admin@gamma.test" });
     tenantId = res.body.tenant.id;
+    // Webhook creation needs step-up in a new tenant; this suite is about URLs (see step-up-http.test.ts).
+    await allowDecisionsWithoutStepUp(t, tenantId);
     admin = { token: (await t.user(["global_admin"], tenantId)).token };
   });
   after(() => closeTestApp(t));

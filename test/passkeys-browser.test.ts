@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, test } from "node:test";
 import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
 import { assertWebBuilt, launchChromium, watchContext } from "../web/testing/browser.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
+import { addVirtualAuthenticator, startAppOnLocalhost } from "./support/browser.js";
+import type { TestApp } from "./support/test-app.js";
 
 /**
  * Passkeys with real WebAuthn ceremonies (SPEC 14): Chromium's virtual authenticator (DevTools
@@ -25,14 +25,6 @@ let bob: { id: string; token: string };
 let problems: string[] = [];
 let passkeyId = "";
 let authenticatorId = "";
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 async function events(operation: string) {
   const rows = await t.app.deps.db
@@ -68,10 +60,8 @@ const signOut = async () => {
 
 before(async () => {
   assertWebBuilt();
-  const port = await freePort();
-  origin = `http://localhost:${port}`;
-  t = await startTestApp({ LOCKBOX_PUBLIC_URL: origin });
-  t.clock.set(new Date().toISOString());
+  let port: number;
+  ({ t, origin, port } = await startAppOnLocalhost());
   const created = await t.request("POST", "/v1/tenants", { token: t.adminToken }, { name: "Keycorp", adminEmail: "first@keys.test" });
   tenantId = created.body.tenant.id;
   // Registration and removal are audited with auditing off; sign-ins are turned on in between.
@@ -86,11 +76,7 @@ before(async () => {
   problems = watchContext(context, origin);
   page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  cdp = await context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  ({ authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  }));
+  ({ cdp, authenticatorId } = await addVirtualAuthenticator(context, page));
 });
 
 after(async () => {
@@ -200,11 +186,7 @@ test("a second user cannot take the first user's registration, nor see or remove
   // would rightly refuse, as it already holds a credential the options exclude.
   const device = await context.newPage();
   device.setDefaultTimeout(10_000);
-  const deviceCdp = await context.newCDPSession(device);
-  await deviceCdp.send("WebAuthn.enable");
-  await deviceCdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-  });
+  await addVirtualAuthenticator(context, device);
   await device.goto(`${origin}/account`);
   await device.getByLabel("Passkey name").fill("Second key");
   const registration = await captureNext(device, "/v1/me/passkeys", () => device.getByRole("button", { name: "Add a passkey" }).click());

@@ -26,8 +26,8 @@ function requestIn(status: RequestStatus) {
 
 // The whole table, spelled out: which actions each status allows while its window is open.
 const allowedWhileOpen: Record<RequestStatus, RequestAction[]> = {
-  pending_manager: ["manager_approve", "manager_grant", "reject", "cancel"],
-  pending_customer: ["customer_approve", "customer_grant", "deny", "cancel"],
+  pending_manager: ["manager_approve", "manager_grant", "reject", "cancel", "break_glass"],
+  pending_customer: ["customer_approve", "customer_grant", "deny", "cancel", "auto_approve", "break_glass"],
   approved: ["revoke", "release"],
   rejected: [],
   denied: [],
@@ -88,6 +88,8 @@ describe("request lifecycle table", () => {
         revoke: "revoked",
         release: "completed",
         finish: "completed",
+        auto_approve: "approved",
+        break_glass: "approved",
       },
     );
   });

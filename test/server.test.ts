@@ -72,8 +72,10 @@ describe("the HTTP edge", () => {
     assert.equal(doc.body.openapi, "3.1.0");
     const create = doc.body.paths["/v1/requests"].post;
     const body = create.requestBody.content["application/json"].schema;
-    assert.deepEqual(body.required.sort(), ["accessLevel", "reason", "requestedMinutes", "services", "tenantId", "ticket"]);
+    // The ticket is required only for customer-initiated support (SPEC 17): the route says so.
+    assert.deepEqual(body.required.sort(), ["accessLevel", "reason", "requestedMinutes", "services", "tenantId"]);
     assert.equal(body.properties.ticket.maxLength, 64);
+    assert.deepEqual(body.properties.reasonType.enum.sort(), ["customer_initiated_support", "legal_request", "production_incident", "provider_initiated_review"]);
     assert.ok(doc.body.paths["/v1/requests/{id}/approve"]);
     assert.ok(doc.body.paths["/v1/audit/export"]);
     const docs = await t.request("GET", "/docs/", null);

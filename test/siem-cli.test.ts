@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import type net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { type CliRun, type CliWorld, runLockbox, startCliWorld } from "./support/cli.js";
 import { type SiemReceiver, startSiemReceiver } from "./support/siem-receivers.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
-import { buildWorld, type World } from "./support/world.js";
+import type { TestApp } from "./support/test-app.js";
+import type { World } from "./support/world.js";
 
 /** `lockbox sinks …` as a real subprocess against a live server on a real port. */
 let t: TestApp;
@@ -15,36 +13,20 @@ let w: World;
 let rx: SiemReceiver;
 let server: string;
 let home: string;
-const repoRoot = path.resolve(import.meta.dirname, "..");
+let cli: CliWorld;
 
 before(async () => {
   rx = await startSiemReceiver();
-  t = await startTestApp({ LOCKBOX_WEBHOOK_ALLOW_PRIVATE: "1" });
-  w = await buildWorld(t);
-  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
-  server = `http://127.0.0.1:${(t.app.server.server.address() as net.AddressInfo).port}`;
-  home = fs.mkdtempSync(path.join(os.tmpdir(), "lockbox-sinks-cli-"));
+  cli = await startCliWorld("lockbox-sinks-cli-", { LOCKBOX_WEBHOOK_ALLOW_PRIVATE: "1" });
+  ({ t, w, server, home } = cli);
 });
 after(async () => {
-  await t.close();
+  await cli.close();
   await rx.close();
-  fs.rmSync(home, { recursive: true, force: true });
 });
 
-function lockbox(token: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? "", HOME: home, XDG_CONFIG_HOME: path.join(home, "config"), NO_COLOR: "1", TZ: "UTC", LOCKBOX_SERVER: server, LOCKBOX_TOKEN: token, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function lockbox(token: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runLockbox(args, { home, env: { LOCKBOX_SERVER: server, LOCKBOX_TOKEN: token, ...env } });
 }
 
 test("lockbox sinks create|list|status|delete for the tenant's global admin; the token comes from the environment, never the command line", async () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { assertWebBuilt, baseUrlOf, launchChromium, watchContext } from "../web/testing/browser.js";
+import { assertWebBuilt, watchContext } from "../web/testing/browser.js";
+import { serveForBrowser } from "./support/browser.js";
 import { type SiemReceiver, startSiemReceiver } from "./support/siem-receivers.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { buildWorld, type World } from "./support/world.js";
@@ -25,9 +26,7 @@ before(async () => {
   w = await buildWorld(t);
   const { user, password } = await t.user(["global_admin"], w.tenantA, "Sina SIEM-Admin");
   admin = { email: user.email, password };
-  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
-  origin = baseUrlOf(t.app.server.server.address());
-  browser = await launchChromium();
+  ({ origin, browser } = await serveForBrowser(t));
 });
 after(async () => {
   await browser?.close();

@@ -4,6 +4,7 @@ import { insertUser } from "../src/identity/manage-users.js";
 import { hashPassword } from "../src/identity/passwords.js";
 import type { Role, User } from "../src/identity/roles.js";
 import { startForgingIdp, startRealIdp } from "./support/sso-idp.js";
+import { allowDecisionsWithoutStepUp } from "./support/step-up.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 const REDIRECT = "http://lockbox.test/v1/auth/sso/callback";
@@ -28,6 +29,8 @@ async function addUser(email: string, roles: Role[], tenantId: string | null, wi
 async function createTenant(name: string): Promise<string> {
   const res = await t.request("POST", "/v1/tenants", { token: t.adminToken }, { name, adminEmail: `first-admin@${name.toLowerCase()}.test` });
   assert.equal(res.status, 201, JSON.stringify(res.body));
+  // SSO changes need step-up in a new tenant; this suite is about sign-in (step-up-http.test.ts covers it).
+  await allowDecisionsWithoutStepUp(t, res.body.tenant.id);
   return res.body.tenant.id;
 }
 

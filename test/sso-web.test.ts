@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { assertWebBuilt, launchChromium } from "../web/testing/browser.js";
 import { startRealIdp } from "./support/sso-idp.js";
+import { allowDecisionsWithoutStepUp } from "./support/step-up.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 /**
@@ -46,6 +47,8 @@ before(async () => {
   idp = await startRealIdp({ clientId: "lockbox-web", clientSecret: SECRET, redirectUri: `${origin}/v1/auth/sso/callback` });
   const created = await t.request("POST", "/v1/tenants", { token: t.adminToken }, { name: "Webcorp", adminEmail: "first@webcorp.test" });
   assert.equal(created.status, 201);
+  // Saving the IdP needs step-up in a new tenant; this suite is about SSO, not the step-up dialog.
+  await allowDecisionsWithoutStepUp(t, created.body.tenant.id);
   const a = await t.user(["global_admin"], created.body.tenant.id, "Wanda Admin");
   admin = { email: a.user.email, password: a.password };
   idp.accounts.set("olga", { email: "olga@webcorp.test", email_verified: true, name: "Olga Approver", groups: ["approvers"] });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { tenantChain } from "../src/audit/audit-event.js";
+import { allowDecisionsWithoutStepUp, stepUp } from "./support/step-up.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 let t: TestApp;
@@ -33,9 +34,17 @@ test("onboarding a tenant: defaults, an invitation for its first global admin, a
     protectedServices: "all",
     notificationEmails: [],
     requireDecisionComment: false,
+    requireMfaForDecisions: true, // new tenants ask for step-up (SPEC 14)
+    breakGlass: { allowed: false, maxMinutes: 60 }, // emergency access is off until the customer allows it (SPEC 17)
+    requireSignedApprovals: false, // passkey-signed decisions are the customer's choice (SPEC 15)
   });
 
-  const tooEarly = await t.request("PATCH", `/v1/tenants/${id}/settings`, session, { lockboxEnabled: true });
+  // Settings changes need step-up in a new tenant: a second factor first, then one code, which
+  // this session holds for 5 minutes (step-up-http.test.ts covers the rest).
+  const noFactor = await t.request("PATCH", `/v1/tenants/${id}/settings`, session, { lockboxEnabled: true });
+  assert.equal(noFactor.body.error.code, "mfa_enrollment_required");
+  const factor = await stepUp(t, { as: session });
+  const tooEarly = await t.request("PATCH", `/v1/tenants/${id}/settings`, session, { lockboxEnabled: true }, factor.header());
   assert.equal(tooEarly.status, 409);
   assert.equal(tooEarly.body.error.code, "auditing_required");
   assert.match(tooEarly.body.error.message, /auditing/);
@@ -70,6 +79,7 @@ test("provider caps bound the tenant's windows", async () => {
   try {
     const created = await capped.request("POST", "/v1/tenants", { token: capped.adminToken }, { name: "Capped", adminEmail: "c@c.test" });
     const { token } = await capped.user(["global_admin"], created.body.tenant.id);
+    await allowDecisionsWithoutStepUp(capped, created.body.tenant.id); // about caps, not step-up
     const settings = await capped.request("GET", `/v1/tenants/${created.body.tenant.id}/settings`, { token });
     assert.equal(settings.body.maxAccessMinutes, 60);
     assert.equal(settings.body.approvalWindowMinutes, 120);

@@ -83,10 +83,13 @@ if (await postgresReachable("PostgreSQL revocation-across-instances suite")) {
       const id = await grantedOnBoth();
       assert.equal((await one.request("POST", `/v1/requests/${id}/revoke`, w.a.approver.as, {})).status, 200);
       for (let i = 0; i < 200 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(
-        seen.map((s) => JSON.parse(s)),
-        [{ grant: id }, { end: id }],
-      );
+      const [granted, ended] = seen.map((s) => JSON.parse(s));
+      // The grant travels with its notification, so other instances need not read it back.
+      assert.equal(granted.grant, id);
+      assert.equal(granted.g.u, w.engineer.user.id);
+      assert.equal(granted.g.t, w.tenantA);
+      assert.deepEqual(granted.g.s, ["mail"]);
+      assert.deepEqual(ended, { end: id });
     } finally {
       await client.end();
     }
@@ -113,17 +116,41 @@ if (await postgresReachable("PostgreSQL revocation-across-instances suite")) {
     assert.ok(await listenerConnected(), "both instances listen again");
   });
 
-  test("revocation cursors come from a sequence, and the feed never lets a reader page past a row that commits late", async () => {
-    const feed = async (after: string) => (await two.request("GET", `/v1/revocations?after=${after}`, svc)).body as { items: { requestId: string }[]; nextCursor: string };
+  test("a grant whose notification was lost is still allowed at once on the other instance (no refusal from memory then)", async () => {
+    for (let i = 0; i < 50 && !(await listenerConnected()); i++) await new Promise((r) => setTimeout(r, 20));
+    // Cut both LISTEN connections: the approval's notification reaches nobody.
+    await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = $2", [
+      LISTENER_APPLICATION_NAME,
+      dbName,
+    ]);
+    const who = await one.user(["engineer"], null, "Lost Notification");
+    const actor = { user: who.user, token: who.token, as: { token: who.token } };
+    const id = await fileRequest(w, {}, actor);
+    await one.request("POST", `/v1/requests/${id}/approve`, w.manager.as, {});
+    assert.equal((await one.request("POST", `/v1/requests/${id}/approve`, w.a.approver.as, {})).body.status, "approved");
+    const res = await two.request("POST", "/v1/access/check", svc, { userId: who.user.id, tenantId: w.tenantA, service: "mail", accessLevel: "read" });
+    assert.equal(res.body.allowed, true, JSON.stringify(res.body));
+    assert.equal(res.body.requestId, id);
+    for (let i = 0; i < 150 && !(await listenerConnected()); i++) await new Promise((r) => setTimeout(r, 20));
+  });
+
+  /**
+   * A reader pages the feed while one ending step has taken its cursor and stays open and a later
+   * one commits: the later row must not be served before the earlier one commits, and both are
+   * then served, in cursor order.
+   */
+  async function lateCommitIsNeverSkipped(): Promise<void> {
     const start = (await feed("0")).nextCursor;
     const entry = (requestId: string) => ({ requestId, tenantId: w.tenantA, at: new Date().toISOString(), reason: "revoked" });
     let finishFirst!: () => void;
     const firstMayCommit = new Promise<void>((r) => (finishFirst = r));
     let firstWritten!: () => void;
     const firstIsWritten = new Promise<void>((r) => (firstWritten = r));
+    const late = `late-commit-${Math.random()}`;
+    const early = `early-commit-${Math.random()}`;
     // The first ending step takes its cursor and stays open...
     const first = one.app.deps.db.transaction().execute(async (trx) => {
-      await recordRevocation(trx, entry("late-commit"));
+      await recordRevocation(trx, entry(late));
       firstWritten();
       await firstMayCommit;
     });
@@ -131,15 +158,15 @@ if (await postgresReachable("PostgreSQL revocation-across-instances suite")) {
     // ...while a second one, with a larger cursor, commits. No table lock: it does not wait.
     await one.app.deps.db.transaction().execute(async (trx) => {
       await sql`set local lock_timeout = '2s'`.execute(trx);
-      await recordRevocation(trx, entry("early-commit"));
+      await recordRevocation(trx, entry(early));
     });
     const during = await feed(start);
     assert.deepEqual(during.items, [], "nothing is served past a cursor whose transaction is still open");
     assert.equal(during.nextCursor, start);
     finishFirst();
     await first;
-    // The feed waits for the oldest open transaction of the whole cluster, and other suites run
-    // on the same PostgreSQL server at the same time: poll (bounded) until it has moved on.
+    // Both are served now. The instances' own short transactions in this database (the sweeper,
+    // the streamer) can hold the bound back for a moment: poll, bounded.
     let afterwards = await feed(during.nextCursor);
     for (let i = 0; i < 100 && afterwards.items.length < 2; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -147,7 +174,57 @@ if (await postgresReachable("PostgreSQL revocation-across-instances suite")) {
     }
     assert.deepEqual(
       afterwards.items.map((i) => i.requestId),
-      ["late-commit", "early-commit"],
+      [late, early],
     );
+  }
+
+  const feed = async (after: string, wait = 0) =>
+    (await two.request("GET", `/v1/revocations?after=${after}&wait=${wait}`, svc)).body as { items: { requestId: string }[]; nextCursor: string };
+
+  test("revocation cursors come from a sequence, and the feed never lets a reader page past a row that commits late", async () => {
+    await lateCommitIsNeverSkipped();
+  });
+
+  test("a long transaction in another database, or a session of ours that wrote nothing, does not hold the feed back", async () => {
+    // Another application's database on the same server, with a transaction that has written
+    // (so it holds a transaction id) and stays open for the whole test.
+    const elsewhere = await createTestDatabase();
+    const other = new pg.Client({ connectionString: elsewhere.databaseUrl });
+    // In Lockbox's own database: a session idle in a REPEATABLE READ transaction that only read.
+    const reader = new pg.Client({ connectionString: database.databaseUrl });
+    try {
+      await other.connect();
+      await other.query("create table t (x int)");
+      await other.query("begin");
+      await other.query("insert into t values (1)");
+      const otherXid = Number((await other.query("select pg_current_xact_id()::text as x")).rows[0].x);
+      await reader.connect();
+      await reader.query("begin isolation level repeatable read");
+      await reader.query("select count(*) from revocations");
+      // The trap is set: the cluster's oldest running transaction is at or below the other
+      // database's, which is what held the feed back before.
+      const xmin = Number((await admin.query("select pg_snapshot_xmin(pg_current_snapshot())::text as x")).rows[0].x);
+      assert.ok(xmin <= otherXid, `cluster xmin ${xmin} ≤ the other database's open transaction ${otherXid}`);
+
+      // A revoke reaches a long poll on the other instance while both stay open.
+      const id = await grantedOnBoth();
+      const cursor = (await feed("0")).nextCursor;
+      const waiting = feed(cursor, 20);
+      assert.equal((await one.request("POST", `/v1/requests/${id}/revoke`, w.a.approver.as, {})).status, 200);
+      const page = await waiting;
+      assert.deepEqual(
+        page.items.map((i) => i.requestId),
+        [id],
+        "the long poll answered with the revocation, not empty at the end of its wait",
+      );
+      assert.equal((await other.query("select pg_current_xact_id()::text as x")).rows[0].x, String(otherXid), "the other transaction is still open");
+
+      // And with them still open, a reader still never pages past a row that commits late.
+      await lateCommitIsNeverSkipped();
+    } finally {
+      await other.end().catch(() => {});
+      await reader.end().catch(() => {});
+      await elsewhere.drop();
+    }
   });
 }

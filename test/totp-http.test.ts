@@ -127,9 +127,11 @@ test("bad input is 400 naming the field", async () => {
 });
 
 test("removal needs a current or recovery code; wrong ones are refused and braked; removal is audited", async () => {
+  // Without a code it needs step-up (SPEC 14), whatever the org says (step-up-http.test.ts has the rest).
   const none = await t.request("DELETE", "/v1/me/totp", as(alice));
-  assert.equal(none.status, 400);
-  assert.equal(none.body.error.details[0].field, "code");
+  assert.equal(none.status, 401);
+  assert.equal(none.body.error.code, "step_up_required");
+  assert.deepEqual(none.body.error.details.methods, ["totp"]);
   const wrong = await t.request("DELETE", "/v1/me/totp", as(alice), { code: "111111" });
   assert.equal(wrong.status, 400);
   assert.equal((await t.request("GET", "/v1/me/totp", as(alice))).body.enrolled, true);

@@ -3,7 +3,8 @@ import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { appendAudit } from "../src/audit/append-audit.js";
 import { tenantChain } from "../src/audit/audit-event.js";
-import { assertWebBuilt, baseUrlOf, launchChromium, signIn, watchContext } from "../web/testing/browser.js";
+import { assertWebBuilt, signIn, watchContext } from "../web/testing/browser.js";
+import { serveForBrowser } from "./support/browser.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { buildWorld, type World } from "./support/world.js";
 
@@ -28,9 +29,7 @@ before(async () => {
     }
   });
   await t.app.checkpointer.runOnce();
-  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
-  origin = baseUrlOf(t.app.server.server.address());
-  browser = await launchChromium();
+  ({ origin, browser } = await serveForBrowser(t));
 });
 
 after(async () => {

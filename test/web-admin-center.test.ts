@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { assertWebBuilt, baseUrlOf, launchChromium, signIn, watchContext } from "../web/testing/browser.js";
+import { assertWebBuilt, signIn, watchContext } from "../web/testing/browser.js";
+import { serveForBrowser } from "./support/browser.js";
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from "./support/test-app.js";
 import { buildWorld, type World } from "./support/world.js";
 
@@ -35,9 +36,7 @@ before(async () => {
   await add("approver", ["lockbox_approver"], w.tenantA, "Alice Web-Approver");
   await add("adminA", ["global_admin"], w.tenantA, "Gina Web-Admin");
   await add("adminB", ["global_admin"], w.tenantB, "Bert Web-Admin");
-  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
-  origin = baseUrlOf(t.app.server.server.address());
-  browser = await launchChromium();
+  ({ origin, browser } = await serveForBrowser(t));
 });
 
 after(async () => {
@@ -76,7 +75,7 @@ test("an engineer files a request through the form", async () => {
   await page.getByLabel("Customer").selectOption({ label: "Alpha" });
   await page.getByText("This customer approves data access itself").waitFor();
   await page.getByLabel("Ticket").fill(TICKET);
-  await page.getByLabel("Reason").fill("Search index for the customer's mailbox is corrupt; need to inspect it.");
+  await page.getByLabel("Reason", { exact: true }).fill("Search index for the customer's mailbox is corrupt; need to inspect it.");
   await page.getByRole("checkbox", { name: /^Mail/ }).check();
   await page.getByLabel("Duration").selectOption({ label: "1 h" });
   await page.getByRole("button", { name: "Submit request" }).click();

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { assertWebBuilt, baseUrlOf, launchChromium, signIn, watchContext } from "../web/testing/browser.js";
+import { assertWebBuilt, signIn, watchContext } from "../web/testing/browser.js";
+import { serveForBrowser } from "./support/browser.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 
 /**
@@ -30,9 +31,7 @@ before(async () => {
   admin = { email: a.user.email, password: a.password };
   const p = await t.user(["lockbox_approver"], tenantId, "Paul Approver");
   approver = { id: p.user.id, token: p.token, name: "Paul Approver" };
-  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
-  origin = baseUrlOf(t.app.server.server.address());
-  browser = await launchChromium();
+  ({ origin, browser } = await serveForBrowser(t));
 });
 
 after(async () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { assertWebBuilt, baseUrlOf, launchChromium, signIn, watchContext } from "../web/testing/browser.js";
+import { assertWebBuilt, signIn, watchContext } from "../web/testing/browser.js";
+import { serveForBrowser } from "./support/browser.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
 import { buildWorld, type World } from "./support/world.js";
 
@@ -37,9 +38,7 @@ before(async () => {
   await add("approver", ["lockbox_approver"], w.tenantA, "Alice Approver");
   await add("admin", ["global_admin"], w.tenantA, "Gina Admin");
   await add("auditor", ["auditor"], w.tenantA, "Otto Auditor");
-  await t.app.server.listen({ port: 0, host: "127.0.0.1" });
-  origin = baseUrlOf(t.app.server.server.address());
-  browser = await launchChromium();
+  ({ origin, browser } = await serveForBrowser(t));
 });
 
 after(async () => {

@@ -15,6 +15,8 @@ import { appendLeaf, leafHash, type TreeNode } from "./merkle.js";
 import { canonicalEvent, catchUpTree, FLUSH_NODES, formatFrontier, formatPending, insertNodes, parseFrontier, parsePending } from "./merkle-store.js";
 
 export interface AuditEntry {
+  /** The event's id when the caller needs it before the append (a request step's listeners); new otherwise. */
+  id?: string;
   chain: string;
   at: Date;
   operation: string;
@@ -94,7 +96,7 @@ export async function appendAuditEvents(trx: Tx, chain: string, entries: readonl
     const unsealed = {
       chain,
       seq: seq + 1,
-      id: newId(),
+      id: entry.id ?? newId(),
       at: entry.at.toISOString(),
       operation: entry.operation,
       actor,

@@ -11,6 +11,11 @@ export const operationCatalog = [
   { label: "Work under an approval", family: "operator", operations: ["operator.denied"] },
   { label: "Settings and tenants", family: "tenant", operations: ["tenant.created", "tenant.settings_changed"] },
   {
+    label: "Approval policies",
+    family: "approval_policy",
+    operations: ["approval_policy.created", "approval_policy.updated", "approval_policy.deleted"],
+  },
+  {
     label: "People",
     family: "user",
     operations: [
@@ -38,6 +43,7 @@ export const operationCatalog = [
   },
   { label: "Invitations", family: "invitation", operations: ["invitation.resent", "invitation.revoked"] },
   { label: "Single sign-on", family: "org", operations: ["org.sso_configured", "org.sso_removed"] },
+  { label: "Provider settings", family: "org", operations: ["org.settings_changed"] },
   { label: "Webhooks", family: "webhook", operations: ["webhook.created", "webhook.deleted"] },
   { label: "Audit streaming", family: "audit_sink", operations: ["audit_sink.created", "audit_sink.deleted"] },
   { label: "Services", family: "service", operations: ["service.created"] },

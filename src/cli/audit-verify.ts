@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import readline from "node:readline";
 import type { JSONWebKeySet } from "jose";
+import type { AuditEvent } from "../audit/audit-event.js";
 import { ChainVerifier } from "../audit/verify-chain.js";
+import { SignedDecisionVerifier } from "../audit/verify-signed-decisions.js";
 import { type CheckpointItem, verifyCheckpointSignatures } from "../audit/verify-checkpoints.js";
 import { fail } from "./fail.js";
 import { startProgress } from "./progress.js";
@@ -11,6 +13,8 @@ export interface VerifyOptions {
   jwks?: string;
   /** The JSON `GET /v1/audit/checkpoints` returns. */
   checkpoints?: string;
+  /** The WebAuthn RP id of signed decisions (default: each assertion's origin host). */
+  rpId?: string;
 }
 
 /**
@@ -26,6 +30,7 @@ export async function auditVerify(file: string, options: VerifyOptions = {}, out
   const progress = startProgress({ label: "verifying", total: fs.statSync(file).size, unit: "bytes" });
   input.on("data", (chunk) => progress.advance(chunk.length));
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  const signed = new SignedDecisionVerifier(options.rpId ? { rpId: options.rpId } : {});
   const broken = (fault: { seq: number | null; line: number; reason: string }): never => {
     lines.close();
     return fail(`chain broken at seq ${fault.seq} (line ${fault.line}): ${fault.reason}`, 1);
@@ -34,6 +39,12 @@ export async function auditVerify(file: string, options: VerifyOptions = {}, out
     for await (const line of lines) {
       const fault = verifier.pushLine(line);
       if (fault) broken(fault);
+      // The line is sound JSON of the chain by now; its signed decisions are checked next (SPEC 15).
+      const unsigned = line.trim() === "" ? undefined : signed.push(JSON.parse(line) as AuditEvent);
+      if (unsigned) {
+        lines.close();
+        fail(`signed decision broken at seq ${unsigned.seq}: ${unsigned.reason}`, 1);
+      }
     }
   } finally {
     progress.stop();
@@ -43,10 +54,11 @@ export async function auditVerify(file: string, options: VerifyOptions = {}, out
   const tail = verifier.finish();
   if (tail) broken(tail);
   if (checkpoints.some((c) => c.chain !== head.chain)) fail(`the checkpoints are not of chain ${head.chain}`, 1);
-  const signed = checkpoints.length ? `, ${checkpoints.length} signed checkpoints match` : "";
+  const signedCheckpoints = checkpoints.length ? `, ${checkpoints.length} signed checkpoints match` : "";
   out.write(
-    `Verified ${verifier.count} events of chain ${head.chain} (seq ${head.seq - verifier.count + 1}–${head.seq}): every hash matches and none is missing${signed}. Head hash ${head.hash}.\n`,
+    `Verified ${verifier.count} events of chain ${head.chain} (seq ${head.seq - verifier.count + 1}–${head.seq}): every hash matches and none is missing${signedCheckpoints}. Head hash ${head.hash}.\n`,
   );
+  out.write(`${signed.count} signed decisions verified.\n`);
 }
 
 async function loadCheckpoints(file: string, jwksSource: string | undefined): Promise<CheckpointItem[]> {

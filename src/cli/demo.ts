@@ -7,6 +7,7 @@ import { type App, redactPaths } from "../app.js";
 import { gatewayWalkthrough, startDemoGateway } from "../demo/demo-gateway.js";
 import type { Config } from "../config.js";
 import { findUserRowByEmail, toUser } from "../identity/user-queries.js";
+import { startDemoSso } from "../demo/demo-sso.js";
 import { seedDemo } from "../demo/seed-demo.js";
 import { effectiveStatus } from "../requests/request-lifecycle.js";
 import { CliError } from "./fail.js";
@@ -17,7 +18,8 @@ export const DEMO_MARKER = ".lockbox-demo";
 export const DEMO_LOG_FILE = "lockbox.log";
 
 /**
- * `lockbox demo`: a server with a seeded provider, two tenants and one user per role. Unless
+ * `lockbox demo`: a server with a seeded provider, two tenants and one user per role, and an
+ * OpenID provider of its own as Contoso's identity provider (src/demo/demo-sso.ts). Unless
  * LOCKBOX_DATA_DIR or LOCKBOX_DATABASE_URL says otherwise it keeps its data apart from a real
  * installation's, under ./demo-data, and seeds only an empty database; `--reset` starts over.
  *
@@ -25,7 +27,9 @@ export const DEMO_LOG_FILE = "lockbox.log";
  * (one line each); the full JSON log goes to lockbox.log in the demo's data folder.
  */
 export async function demo(config: Config, options: { reset?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const demoConfig = env.LOCKBOX_DATA_DIR ? config : { ...config, dataDir: path.resolve("demo-data") };
+  const dataConfig = env.LOCKBOX_DATA_DIR ? config : { ...config, dataDir: path.resolve("demo-data") };
+  // The demo's identity provider is plain http on loopback: allowed here, on one machine only.
+  const demoConfig = { ...dataConfig, webhookAllowPrivate: true };
   if (options.reset) resetDemoData(demoConfig, !env.LOCKBOX_DATA_DIR);
   fs.mkdirSync(demoConfig.dataDir, { recursive: true });
   const logFile = path.join(demoConfig.dataDir, DEMO_LOG_FILE);
@@ -49,10 +53,15 @@ export async function demo(config: Config, options: { reset?: boolean } = {}, en
       for (const l of logins) {
         process.stdout.write(`  ${l.org.padEnd(9)} ${l.role.padEnd(17)} ${l.email.padEnd(width)}  ${l.password}\n`);
       }
+      process.stdout.write(
+        "\nStep-up is off in the demo tenants, so decisions need no second factor. To try it, each approver adds a\n" +
+          "  passkey or an authenticator app under My account, then grace@… turns on requireMfaForDecisions in Settings.\n",
+      );
     },
     { log: demoLogger(demoConfig.logLevel, logFile) },
   );
   process.stdout.write(`  Full logs (JSON): ${logFile}\n`);
+  process.stdout.write((await startDemoSso(app, demoConfig)).text);
   await showGateway(app, demoConfig);
 }
 

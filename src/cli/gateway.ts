@@ -27,6 +27,7 @@ export function registerGatewayCommand(program: Command): void {
       "fail closed: answer 503 audit_unavailable instead of forwarding while activity has waited this long unrecorded",
       "30",
     )
+    .option("--require-signed-approvals", "pass a grant only if the customer's approvers signed it with their passkeys (evidence checked once per request)")
     .addHelpText(
       "after",
       "\nLOCKBOX_TOKEN must hold a service credential (lbs_…, POST /v1/service-credentials).\n" +
@@ -37,7 +38,7 @@ export function registerGatewayCommand(program: Command): void {
         "Example:\n  LOCKBOX_TOKEN=lbs_… lockbox gateway --server http://localhost:8080 --service mail \\\n" +
         "    --upstream http://127.0.0.1:9000 --port 8081",
     )
-    .action(async (opts: { server: string; service: string; upstream: string; port: string; host: string; issuer?: string; maxUnrecordedSeconds: string }) => {
+    .action(async (opts: { server: string; service: string; upstream: string; port: string; host: string; issuer?: string; maxUnrecordedSeconds: string; requireSignedApprovals?: boolean }) => {
       const token = process.env.LOCKBOX_TOKEN;
       if (!token?.startsWith("lbs_")) fail("LOCKBOX_TOKEN must hold a service credential (lbs_…)");
       const port = Number(opts.port);
@@ -56,6 +57,7 @@ export function registerGatewayCommand(program: Command): void {
         host: opts.host,
         token,
         maxUnrecordedSeconds,
+        requireSignedApprovals: opts.requireSignedApprovals === true,
         ...(opts.issuer ? { issuer: url(opts.issuer, "--issuer") } : {}),
       });
       process.stdout.write(`Lockbox gateway for service "${opts.service}" on ${gateway.url} → ${opts.upstream}\n`);

@@ -66,6 +66,7 @@ audit
   .option("--log-key <key|file>", "the audit log's verifier key (GET /v1/audit/log-key); with --checkpoint")
   .option("--server <url>", "with --checkpoint: fetch the inclusion proofs from this server")
   .option("--proofs <file>", "with --checkpoint: inclusion proofs as JSON lines {chain, seq, size, proof}, in the export's order")
+  .option("--rp-id <host>", "the WebAuthn RP id signed decisions must name (the server's public host); default: each assertion's origin host")
   .addHelpText(
     "after",
     "\nExit codes: 0 verified, 1 broken (names the first bad seq), 2 unreadable input.\n\nExamples:\n" +
@@ -73,7 +74,7 @@ audit
       "  lockbox audit verify tenant.jsonl --jwks https://lockbox.example/v1/audit/jwks.json --checkpoints checkpoints.json\n" +
       "  lockbox audit verify slice.jsonl --checkpoint checkpoint.txt --log-key log-key.txt --server https://lockbox.example",
   )
-  .action(async (file: string, opts: { jwks?: string; checkpoints?: string; checkpoint?: string; logKey?: string; server?: string; proofs?: string }) => {
+  .action(async (file: string, opts: { jwks?: string; checkpoints?: string; checkpoint?: string; logKey?: string; server?: string; proofs?: string; rpId?: string }) => {
     if (opts.checkpoint || opts.logKey) {
       const { auditVerifyWithProofs } = await import("./audit-verify-proofs.js");
       if (!opts.checkpoint || !opts.logKey) throw new CliError("--checkpoint and --log-key go together", 2);

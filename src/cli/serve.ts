@@ -20,6 +20,12 @@ export async function serve(
   const app = await createApp({ db: connectDb(config), config, ...(options.log ? { log: options.log } : {}) });
   try {
     await app.server.listen({ port: config.port, host: config.host });
+    if (app.machineServer) {
+      await app.machineServer.listen({ port: config.machinePort, host: config.host }).catch((err: unknown) => {
+        const code = (err as NodeJS.ErrnoException | undefined)?.code;
+        throw code === "EADDRINUSE" || code === "EACCES" ? new CliError(`Cannot listen on LOCKBOX_MACHINE_PORT ${config.machinePort} (${code}); choose another port.`) : err;
+      });
+    }
   } catch (err) {
     await app.close().catch(() => {});
     throw listenProblem(err, config);

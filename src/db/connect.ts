@@ -21,6 +21,8 @@ export interface DbTarget {
 /** How each database this process opened can be probed without its pool (see probeDatabase). */
 const probes = new WeakMap<Db, () => Promise<void>>();
 const pools = new WeakMap<Db, pg.Pool>();
+/** SQLite: the connection and a prepared `pragma data_version` (see sqliteDataVersion). */
+const sqliteFiles = new WeakMap<Db, { file: SQLite.Database; version: SQLite.Statement }>();
 
 /**
  * Opens the embedded SQLite file (WAL, foreign keys on) or, with a postgres:// URL, a pool.
@@ -66,6 +68,7 @@ export function connectDb(target: DbTarget): Db {
   // last commits, e.g. an approval already reported). LOCKBOX_SQLITE_SYNCHRONOUS=normal trades that.
   file.pragma(target.sqliteSynchronous === "normal" ? "synchronous = NORMAL" : "synchronous = FULL");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  sqliteFiles.set(db, { file, version: file.prepare("pragma data_version").pluck() });
   const fileName = path.join(target.dataDir, "lockbox.db");
   probes.set(db, async () => {
     // A second, read-only handle: in WAL mode it reads while the main connection is in a write
@@ -85,6 +88,18 @@ export async function probeDatabase(db: Db): Promise<void> {
   const probe = probes.get(db);
   if (probe) return probe();
   await sql`select 1`.execute(db);
+}
+
+/**
+ * SQLite: a number that changes when another connection (another process on the same file)
+ * commits, and not for this connection's own commits (SQLite's `data_version`). Undefined on
+ * PostgreSQL, and while this connection is inside a transaction (its view is then the
+ * transaction's snapshot). The grant index uses it to know that no other process granted access.
+ */
+export function sqliteDataVersion(db: Db): number | undefined {
+  const s = sqliteFiles.get(db);
+  if (!s || s.file.inTransaction) return undefined;
+  return s.version.get() as number;
 }
 
 /** Whether a new query would wait for a pool connection now (PostgreSQL; SQLite never says so). */

@@ -13,6 +13,10 @@ import * as auditSinks from "./migrations/0010-audit-sinks.js";
 import * as sso from "./migrations/0011-sso.js";
 import * as passkeysTotp from "./migrations/0012-passkeys-totp.js";
 import * as revocationSequence from "./migrations/0013-revocation-sequence.js";
+import * as stepUp from "./migrations/0014-step-up.js";
+import * as signedApprovals from "./migrations/0015-signed-approvals.js";
+import * as workflow from "./migrations/0016-workflow.js";
+import * as policiesBreakGlass from "./migrations/0017-policies-break-glass.js";
 
 /** Migrations are imported, not read from disk, so the compiled package carries them. */
 const migrations: Record<string, Migration> = {
@@ -29,6 +33,10 @@ const migrations: Record<string, Migration> = {
   "0011-sso": sso,
   "0012-passkeys-totp": passkeysTotp,
   "0013-revocation-sequence": revocationSequence,
+  "0014-step-up": stepUp,
+  "0015-signed-approvals": signedApprovals,
+  "0016-workflow": workflow,
+  "0017-policies-break-glass": policiesBreakGlass,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

@@ -16,6 +16,11 @@ export interface TenantTable {
   protected_services: string; // JSON: "all" or string[]
   notification_emails: string; // JSON string[]
   require_decision_comment: number;
+  /** Step-up for decisions and security settings (migration 0014-step-up). */
+  require_mfa_for_decisions: number;
+  break_glass_allowed: number; // 0017
+  require_signed_approvals: number; // 0015-signed-approvals
+  break_glass_max_minutes: number;
 }
 
 export interface UserTable {
@@ -87,6 +92,69 @@ export interface AccessRequestTable {
   ended_by: string | null; // JSON {id, name}
   end_reason: string | null;
   end_comment: string | null;
+  // 0017, optional so that inserts and older code need not name them (the database defaults them).
+  break_glass?: number; // 1 once granted by break-glass
+  break_glass_first_id?: string | null;
+  break_glass_by?: string | null; // JSON [{id, name, at}]
+  auto_approved_by?: string | null; // JSON {policyId, version, name}
+  review_verdict?: string | null; // accepted | disputed
+  review?: string | null; // JSON {by, at, verdict, comment}
+  reason_type: string; // 0016-workflow: customer_initiated_support | provider_initiated_review | ...
+  start_at: string | null; // 0016: the scheduled start the requester asked for
+}
+
+/** An approver's question on a request and the requester's answer (0016-workflow). */
+export interface RequestQuestionTable {
+  id: string;
+  request_id: string;
+  text: string;
+  asked_by: string; // JSON {id, name}
+  asked_at: string;
+  answer: string | null;
+  answered_by: string | null; // JSON {id, name}
+  answered_at: string | null;
+}
+
+/** More time on granted access, decided by the customer like a request (0016-workflow). */
+export interface RequestExtensionTable {
+  id: string;
+  request_id: string;
+  status: string; // pending | approved | denied
+  minutes: number;
+  reason: string;
+  requested_by: string; // JSON {id, name}
+  requested_at: string;
+  required_approvals: number;
+  approval_count: number;
+  decision: string | null; // JSON Decision
+  access_ends_at: string | null;
+}
+
+export interface ExtensionApprovalTable {
+  extension_id: string;
+  user_id: string;
+  user_name: string;
+  at: string;
+  comment: string | null;
+}
+
+/** One version of a tenant's auto-approval policy (0017, src/policies/). */
+export interface ApprovalPolicyTable {
+  id: string;
+  version: number;
+  tenant_id: string;
+  name: string;
+  services: string; // JSON string[]
+  access_level: "read" | "write";
+  max_minutes: number;
+  reason_types: string | null; // JSON string[]
+  ticket_pattern: string | null;
+  hours_from: number | null;
+  hours_to: number | null;
+  created_by: string; // JSON {id, name}
+  created_at: string;
+  superseded_at: string | null;
+  deleted_at: string | null;
 }
 
 export interface RequestApprovalTable {
@@ -310,7 +378,7 @@ export interface PasskeyTable {
 /** A WebAuthn challenge handed out, deleted on use (migration 0012-passkeys-totp). */
 export interface WebauthnChallengeTable {
   challenge: string;
-  purpose: "register" | "sign_in";
+  purpose: "register" | "sign_in" | "step_up";
   user_id: string | null;
   expires_at: string;
 }
@@ -330,6 +398,23 @@ export interface RecoveryCodeTable {
   code_hash: string;
   created_at: string;
   used_at: string | null;
+}
+
+/** The provider org's own settings, one row "provider" (migration 0014-step-up). */
+export interface ProviderSettingsTable {
+  id: string;
+  require_mfa_for_decisions: number;
+  updated_at: string;
+}
+
+/** A fresh second-factor verification of one session or token (src/identity/step-up/, 0014). */
+export interface StepUpVerificationTable {
+  holder: string; // "session:<id hash>" | "token:<hash>"
+  user_id: string;
+  method: string; // "passkey" | "totp" | "recovery_code"
+  credential_id: string | null;
+  verified_at: string;
+  expires_at: string;
 }
 
 export interface Database {
@@ -363,6 +448,12 @@ export interface Database {
   webauthn_challenges: WebauthnChallengeTable;
   totp_factors: TotpFactorTable;
   recovery_codes: RecoveryCodeTable;
+  provider_settings: ProviderSettingsTable;
+  step_up_verifications: StepUpVerificationTable;
+  approval_policies: ApprovalPolicyTable;
+  request_questions: RequestQuestionTable;
+  request_extensions: RequestExtensionTable;
+  extension_approvals: ExtensionApprovalTable;
 }
 
 export type Db = Kysely<Database>;

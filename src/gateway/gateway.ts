@@ -26,6 +26,11 @@ export interface GatewayOptions {
    * `audit_unavailable` instead of forwarding. Default 30.
    */
   maxUnrecordedSeconds?: number;
+  /**
+   * Pass a grant only when the customer's approvers signed it with their passkeys (SPEC 15):
+   * the request's evidence is fetched once per request id and every signature and `apv` checked.
+   */
+  requireSignedApprovals?: boolean;
   /** Fastify logger level; default "info". */
   logLevel?: string;
   /** For tests: the current time (token checks, event times, and how long activity waits). */
@@ -157,7 +162,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const access = problem ? "read" : accessFor(request.method);
     let grant: VerifiedGrant;
     try {
-      grant = await verifier.verify(token, { tenant, service: options.service, access });
+      grant = await verifier.verify(token, { tenant, service: options.service, access, requireSignedApprovals: options.requireSignedApprovals === true });
     } catch (err) {
       if (!(err instanceof GrantError)) throw err;
       if (err.requestId) reportWhenDone(request, reply, err.requestId, problem?.code ?? err.code);

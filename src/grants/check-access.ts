@@ -12,8 +12,11 @@ export interface CheckInput {
 /**
  * The hot path. An allow is answered from memory with no database access at all; `now` is read
  * here, at answer time, so nothing is allowed past accessEndsAt even if the sweeper has not run.
- * A refusal first asks the database (a read, never a write) whether another instance granted
- * access this one has not heard of yet, so instances sharing a database agree.
+ * A refusal is answered from memory too when the index proves it complete (every grant committed
+ * anywhere before this check is in it: grant-sync.ts, at once on SQLite, after a shared round
+ * trip on the LISTEN connection on PostgreSQL); otherwise it asks the database (a read, never a
+ * write) whether another instance granted access this one has not heard of yet, so instances
+ * sharing a database agree and a new grant is never refused.
  */
 export function checkAccess(deps: Deps, input: CheckInput): CheckResult | Promise<CheckResult> {
   const { userId, tenantId, service, accessLevel } = input;
@@ -40,7 +43,18 @@ async function confirmAllow(deps: Deps, input: CheckInput, requestId: string): P
   return deps.grants.check(input.userId, input.tenantId, input.service, input.accessLevel, deps.clock.now());
 }
 
-async function confirmRefusal(deps: Deps, input: CheckInput): Promise<CheckResult> {
+function confirmRefusal(deps: Deps, input: CheckInput): CheckResult | Promise<CheckResult> {
+  const proven = deps.grants.provesComplete();
+  const fromMemory = () => deps.grants.check(input.userId, input.tenantId, input.service, input.accessLevel, deps.clock.now());
+  if (proven === true) return fromMemory();
+  if (proven === false) return lookUp(deps, input);
+  return proven.then(
+    (ok) => (ok ? fromMemory() : lookUp(deps, input)),
+    () => lookUp(deps, input),
+  );
+}
+
+async function lookUp(deps: Deps, input: CheckInput): Promise<CheckResult> {
   const { userId, tenantId, service, accessLevel } = input;
   // Never queue behind writers for a refusal (SPEC §18): with every pool connection taken, the
   // index answers alone. It lags another instance's new grant only by that grant's NOTIFY.

@@ -1,4 +1,5 @@
 import type { AccessRequestTable, Queryable } from "../db/schema.js";
+import { openPredicate } from "../requests/request-window-sql.js";
 
 export type AccessLevel = "read" | "write";
 
@@ -60,6 +61,17 @@ const grantColumns = [
   "status",
 ] as const;
 
+/** Of several grants that refuse, the reason told is the most specific one. */
+const reasonRank: Record<CheckReason, number> = {
+  unverified: 0,
+  granted: 6,
+  insufficient_access: 5,
+  service_not_granted: 4,
+  not_started: 3,
+  expired: 2,
+  no_active_grant: 1,
+};
+
 const keyOf = (userId: string, tenantId: string) => `${userId}\u0000${tenantId}`;
 
 /**
@@ -106,12 +118,20 @@ export class GrantIndex {
 
   /** Replaces the whole index with the approved requests not yet ended at `now`. */
   async reloadAll(now: Date): Promise<void> {
-    const rows = await this.db
-      .selectFrom("access_requests")
-      .select(grantColumns)
-      .where("status", "=", "approved")
-      .where("access_ends_at", ">", now.toISOString())
-      .execute();
+    // A grant put while the read runs (an approval that committed after the read's snapshot)
+    // would be lost by the replacement below: keep those and put them back after it.
+    const putMeanwhile = new Map<string, Grant>();
+    this.putDuringReload.add(putMeanwhile);
+    let rows;
+    try {
+      rows = await this.db
+        .selectFrom("access_requests")
+        .select(grantColumns)
+        .where(openPredicate(now.toISOString(), undefined, ["approved"]))
+        .execute();
+    } finally {
+      this.putDuringReload.delete(putMeanwhile);
+    }
     const byUser = new Map<string, Grant[]>();
     const byId = new Map<string, Grant>();
     for (const row of rows) {
@@ -123,7 +143,19 @@ export class GrantIndex {
     }
     this.byUser = byUser;
     this.byId = byId;
+    for (const g of putMeanwhile.values()) this.put(g);
   }
+
+  /** Reloads in flight, each collecting the grants put while it reads (see reloadAll). */
+  private readonly putDuringReload = new Set<Map<string, Grant>>();
+
+  /**
+   * Whether every grant committed anywhere before this call is in the index: then a refusal
+   * from memory is proven and needs no database read (check-access.ts). Answers `false` when it
+   * cannot tell, and may answer later (a promise) when it needs a round trip to know. Installed
+   * by grant-sync.ts for the database in use; until then, nothing is proven.
+   */
+  provesComplete: () => boolean | Promise<boolean> = () => false;
 
   /** Re-reads one request from the database and puts it in or takes it out. */
   async refresh(requestId: string): Promise<void> {
@@ -141,8 +173,7 @@ export class GrantIndex {
       .select(grantColumns)
       .where("requester_id", "=", userId)
       .where("tenant_id", "=", tenantId)
-      .where("status", "=", "approved")
-      .where("access_ends_at", ">", now.toISOString())
+      .where(openPredicate(now.toISOString(), undefined, ["approved"]))
       .execute();
     let added = false;
     for (const row of rows) {
@@ -157,6 +188,7 @@ export class GrantIndex {
 
   put(grant: Grant): void {
     if (this.ended.has(grant.requestId)) return;
+    for (const meanwhile of this.putDuringReload) meanwhile.set(grant.requestId, grant);
     this.remove(grant.requestId);
     this.byId.set(grant.requestId, grant);
     const key = keyOf(grant.userId, grant.tenantId);
@@ -244,15 +276,6 @@ export class GrantIndex {
     const t = now.getTime();
     let best: Grant | undefined;
     let reason: CheckReason = "no_active_grant";
-    const rank: Record<CheckReason, number> = {
-      unverified: 0,
-      granted: 6,
-      insufficient_access: 5,
-      service_not_granted: 4,
-      not_started: 3,
-      expired: 2,
-      no_active_grant: 1,
-    };
     for (const g of grants) {
       let r: CheckReason;
       if (t >= g.endsAtMs) r = "expired";
@@ -261,7 +284,7 @@ export class GrantIndex {
       else if (level === "write" && g.accessLevel !== "write") r = "insufficient_access";
       else r = "granted";
       if (r === "granted" && (!best || g.endsAtMs > best.endsAtMs)) best = g;
-      if (rank[r] > rank[reason]) reason = r;
+      if (reasonRank[r] > reasonRank[reason]) reason = r;
     }
     if (best) return { allowed: true, requestId: best.requestId, expiresAt: best.endsAt, reason: "granted" };
     return { allowed: false, reason };

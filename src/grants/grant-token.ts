@@ -1,4 +1,5 @@
 import { decodeProtectedHeader } from "jose";
+import { approvalDigests } from "../approvals/approval-digests.js";
 import { appendAudit } from "../audit/append-audit.js";
 import { tenantChain } from "../audit/audit-event.js";
 import { inTransaction } from "../db/in-transaction.js";
@@ -25,6 +26,8 @@ export interface GrantClaims {
   iat: number;
   nbf: number;
   exp: number;
+  /** Tenants with signed approvals: SHA-256 (base64url) of each signed approval statement (SPEC 15). */
+  apv?: string[];
 }
 
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -57,6 +60,8 @@ export async function issueGrantToken(deps: Deps, caller: Caller, id: string): P
       nbf: seconds(row.access_starts_at),
       exp: seconds(row.access_ends_at),
     };
+    const apv = await approvalDigests(trx, row);
+    if (apv) claims.apv = apv;
     const token = await signCompactJws(deps.keys, { ...claims }, "JWT");
     await appendAudit(trx, {
       chain: tenantChain(row.tenant_id),
@@ -65,7 +70,7 @@ export async function issueGrantToken(deps: Deps, caller: Caller, id: string): P
       actor: auditActor(caller),
       target: { type: "request", id: row.id },
       requestId: row.id,
-      details: { requestId: row.id, ticket: row.ticket, kid: decodeProtectedHeader(token).kid ?? null, expiresAt: row.access_ends_at },
+      details: { requestId: row.id, ticket: row.ticket, kid: decodeProtectedHeader(token).kid ?? null, expiresAt: row.access_ends_at, ...(apv ? { apv } : {}) },
     });
     return { token, expiresAt: row.access_ends_at };
   });

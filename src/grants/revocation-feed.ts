@@ -61,13 +61,46 @@ export async function settledHead(db: Queryable): Promise<number> {
 
 /**
  * Whether a row may be served yet. SQLite: always (single writer, max + 1 in commit order).
- * PostgreSQL: once its transaction id is below the oldest running transaction's, as of this
- * statement's snapshot (see recordRevocation); row cursors are xid × 2^20 + index.
+ *
+ * PostgreSQL (row cursors are xid × 2^20 + index, see recordRevocation): once no transaction
+ * that could still commit a row at or below it is running, as of this statement's snapshot. The
+ * bound is the oldest running transaction id of the snapshot, leaving out those that
+ * pg_stat_activity shows in another database of the cluster (they cannot write our table), or
+ * the snapshot's xmax when none is left. Why this is safe, case by case, for a transaction X of
+ * this database that writes a row:
+ * - X ended before the snapshot: its row is visible to this very statement (same snapshot);
+ * - X was running at the snapshot: it is among the snapshot's running ids and is never left
+ *   out (it is not another database's; an id only pg_stat_activity hides from us, e.g. another
+ *   role's session without pg_read_all_stats, counts as ours), so the bound is at most X;
+ * - X starts later: its id is at least the snapshot's xmax, which bounds everything.
+ * Transaction ids are unique among running transactions, so matching the 32-bit backend_xid
+ * against the snapshot's 64-bit ids modulo 2^32 is exact.
+ *
+ * Why not the cluster's oldest transaction (`pg_snapshot_xmin`, the first design): a long
+ * transaction anywhere on the server, another application's database included, held the feed
+ * back for as long as it ran. Why not a lock around the insert so commit order equals cursor
+ * order: that is a global lock on every ending step's path (SPEC §18 rules it out). Why not
+ * "wait N ms, then serve anyway": a reader could page past a row that commits later, and a
+ * revocation a gateway never sees is worse than one seen late. What can still delay the feed is
+ * a transaction in Lockbox's own database that holds a transaction id (it wrote something, or
+ * locked a row) and stays open: Lockbox's own are bounded by LOCKBOX_PG_STATEMENT_TIMEOUT_MS and
+ * LOCKBOX_PG_LOCK_TIMEOUT_MS; an operator's session is bounded by PostgreSQL's
+ * idle_in_transaction_session_timeout (docs/deployment.md). A session that only reads (even an
+ * open REPEATABLE READ transaction) has no transaction id and delays nothing. A prepared
+ * (two-phase) transaction is not in pg_stat_activity, so it counts as ours wherever it is;
+ * Lockbox never creates one.
  */
 function settledExpr(db: Queryable) {
-  return isPostgres(db as Db)
-    ? sql<boolean>`(cursor < pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${CURSORS_PER_TRANSACTION})`
-    : sql<boolean>`1 = 1`;
+  if (!isPostgres(db as Db)) return sql<boolean>`1 = 1`;
+  const bound = sql`least(
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+    (select min(x::text::bigint) from pg_snapshot_xip(pg_current_snapshot()) as x
+      where not exists (
+        select 1 from pg_stat_activity a
+        where a.datname is distinct from current_database()
+          and a.backend_xid is not null
+          and a.backend_xid::text::bigint = x::text::bigint % 4294967296)))`;
+  return sql<boolean>`(cursor < ${bound} * ${CURSORS_PER_TRANSACTION})`;
 }
 
 function settledColumn(db: Queryable) {

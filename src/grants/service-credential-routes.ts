@@ -15,6 +15,7 @@ export function serviceCredentialRoutes(app: FastifyInstance, deps: Deps): void 
   r.post(
     "/v1/service-credentials",
     {
+      config: { stepUp: true },
       schema: {
         tags,
         summary: "Create a service credential (the token is shown once)",

@@ -37,12 +37,8 @@ export class ServiceCredentialCache {
   constructor(private readonly db: Db) {}
 
   async find(token: string): Promise<ServiceCaller | undefined> {
-    // Keyed by the token itself, not its hash, so a hit costs no hashing; the map lives only in
-    // this process's memory, which already sees every token it is sent.
-    const hit = this.hits.get(token);
-    // While every pool connection is taken by writers, an expired hit still answers: the access
-    // check must not queue behind them (SPEC §18); the re-read happens once the pool frees up.
-    if (hit && (Date.now() - hit.at < CACHE_MS || isPoolSaturated(this.db))) return hit.caller;
+    const hit = this.cached(token);
+    if (hit) return hit;
     const hash = sha256Hex(token);
     const row = await this.db.selectFrom("service_credentials").select(["id", "name"]).where("token_hash", "=", hash).executeTakeFirst();
     if (!row) {
@@ -53,6 +49,17 @@ export class ServiceCredentialCache {
     const caller = { id: row.id, name: row.name };
     this.hits.set(token, { caller, at: Date.now() });
     return caller;
+  }
+
+  /** The caller from memory when a lookup is still trusted, without a promise (the machine port's hook). */
+  cached(token: string): ServiceCaller | undefined {
+    // Keyed by the token itself, not its hash, so a hit costs no hashing; the map lives only in
+    // this process's memory, which already sees every token it is sent.
+    const hit = this.hits.get(token);
+    // While every pool connection is taken by writers, an expired hit still answers: the access
+    // check must not queue behind them (SPEC §18); the re-read happens once the pool frees up.
+    if (hit && (Date.now() - hit.at < CACHE_MS || isPoolSaturated(this.db))) return hit.caller;
+    return undefined;
   }
 
   forget(id: string): void {

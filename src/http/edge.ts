@@ -59,7 +59,7 @@ export function createEdge(deps: Deps, headers: (reply: FastifyReply, url: strin
   return app;
 }
 
-function trustProxyOption(trust: number | string[] | undefined): { trustProxy?: string[] | ((address: string, hop: number) => boolean) } {
+export function trustProxyOption(trust: number | string[] | undefined): { trustProxy?: string[] | ((address: string, hop: number) => boolean) } {
   if (trust === undefined) return {};
   // A hop count trusts that many proxies nearest to us, whatever their address.
   return { trustProxy: typeof trust === "number" ? (_address, hop) => hop < trust : trust };
@@ -91,7 +91,7 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
 }
 
 /** Whether any string or key in a parsed input holds U+0000. Iterative: bodies may nest deeply. */
-function holdsNul(value: unknown): boolean {
+export function holdsNul(value: unknown): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();

@@ -12,6 +12,9 @@ import { userRoutes } from "../identity/user-routes.js";
 import { invitationRoutes } from "../identity/invitation-routes.js";
 import { ssoRoutes } from "../identity/sso/sso-routes.js";
 import { requestRoutes } from "../requests/request-routes.js";
+import { workflowRoutes } from "../requests/workflow-routes.js";
+import { policyRoutes } from "../policies/policy-routes.js";
+import { breakGlassRoutes } from "../break-glass/break-glass-routes.js";
 import { tenantRoutes } from "../tenants/tenant-routes.js";
 import { installAuthentication } from "./authenticate.js";
 import { createEdge } from "./edge.js";
@@ -22,7 +25,9 @@ import { webRoutes } from "./web-routes.js";
 import { webhookRoutes } from "../notify/webhook-routes.js";
 import { auditSinkRoutes } from "../siem/sink-routes.js";
 import { accountRoutes } from "../identity/account/account-routes.js";
+import { stepUpRoutes } from "../identity/step-up/step-up-routes.js";
 import { grantRoutes } from "../grants/grant-routes.js";
+import { approvalRoutes } from "../approvals/approval-routes.js";
 import { serviceCredentialRoutes } from "../grants/service-credential-routes.js";
 import { jwksRoute } from "../keys/jwks-route.js";
 
@@ -58,6 +63,8 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
 
   await app.register(async (api) => {
     installAuthentication(api, deps);
+    // First: its hook must guard every route marked `config: { stepUp }` registered below.
+    stepUpRoutes(api, deps);
     identityRoutes(api, deps, throttle);
     userRoutes(api, deps);
     invitationRoutes(api, deps);
@@ -65,7 +72,11 @@ export async function buildServer(deps: Deps, throttle: LoginThrottle): Promise<
     tenantRoutes(api, deps);
     serviceRoutes(api, deps);
     requestRoutes(api, deps);
+    workflowRoutes(api, deps);
+    policyRoutes(api, deps);
+    breakGlassRoutes(api, deps);
     grantRoutes(api, deps);
+    approvalRoutes(api, deps);
     serviceCredentialRoutes(api, deps);
     auditRoutes(api, deps);
     webhookRoutes(api, deps);

@@ -1,5 +1,5 @@
 import type { Work } from "../db/in-transaction.js";
-import { pendingStatuses } from "../requests/request-lifecycle.js";
+import { openPredicate } from "../requests/request-window-sql.js";
 import { applyTransition, personRef } from "../requests/transition-request.js";
 import { auditActor, type Caller, type User } from "./roles.js";
 
@@ -20,12 +20,7 @@ export async function endRequestsOfUser(work: Work, caller: Caller, target: User
     .selectAll("r")
     .select(["u.name as requester_name", "u.email as requester_email"])
     .where("r.requester_id", "=", target.id)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb("r.status", "in", [...pendingStatuses]), eb("r.decide_by", ">", at)]),
-        eb.and([eb("r.status", "=", "approved"), eb("r.access_ends_at", ">", at)]),
-      ]),
-    )
+    .where(openPredicate(at, "r"))
     .execute();
   const comment = `${target.name} was ${why} by ${caller.user.name}.`;
   for (const row of rows) {

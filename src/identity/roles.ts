@@ -1,3 +1,5 @@
+import type { Verification } from "./step-up/step-up-policy.js";
+
 export const providerRoles = ["engineer", "manager", "provider_admin"] as const;
 export const tenantRoles = ["global_admin", "lockbox_approver", "auditor"] as const;
 export type ProviderRole = (typeof providerRoles)[number];
@@ -21,6 +23,14 @@ export interface User {
 export interface Caller {
   user: User;
   ip?: string;
+  /** Set by step-up on protected routes: how presence was proved, for the audit (SPEC 14). */
+  verification?: Verification;
+  /**
+   * Step-up deferred to the passkey signature in the body (SPEC 14 with 15): set by the guard, and
+   * replaced by `verification` once verifySignedDecision verified the assertion. While still set,
+   * verificationDetails refuses (step_up_required), so no decision is written on it.
+   */
+  stepUpBySignature?: boolean;
 }
 
 export function isProviderStaff(user: User): boolean {

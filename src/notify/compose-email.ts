@@ -1,4 +1,5 @@
 import type { AccessRequest } from "../requests/access-request.js";
+import { reasonTypeLabels } from "../requests/reason-types.js";
 import type { RequestEvent } from "../requests/request-events.js";
 import type { EmailPayload } from "./outbox.js";
 
@@ -60,8 +61,10 @@ function requestFacts(r: AccessRequest, tenantName: string): [string, string][] 
       : `${r.requestedMinutes} minutes`],
     ["Requested by", `${r.requester.name} <${r.requester.email}>`],
     ["Reason", r.reason],
+    ["Reason type", reasonTypeLabels[r.reasonType] ?? r.reasonType],
     ["Status", r.status],
   ];
+  if (r.startAt) facts.push(["Scheduled start", formatUtc(r.startAt)]);
   if (r.status === "pending_manager" || r.status === "pending_customer") facts.push(["Decide by", formatUtc(r.decideBy)]);
   if (r.status === "approved" && r.accessEndsAt) facts.push(["Access ends", formatUtc(r.accessEndsAt)]);
   if (r.endedAt && r.status !== "approved") facts.push(["Ended", formatUtc(r.endedAt)]);
@@ -107,6 +110,28 @@ function headline(event: RequestEvent, r: AccessRequest, tenantName: string, aud
       return event.actor.type === "system"
         ? { subject: `Access for request ${t} has ended`, intro: "The access window is over; access ended by itself." }
         : { subject: `Access for request ${t} has ended`, intro: `${who} released the access before its window ended.` };
+    case "request.auto_approved":
+      return { subject: `Data access request ${t} was approved by ${tenantName}'s approval policy`, intro: `${tenantName}'s ${who} covers this request, so it was approved at once without waiting for an approver. Access is open (or opens at its scheduled start). You can still revoke it in Lockbox.` };
+    case "request.break_glass_requested":
+      return { subject: `Break-glass requested for ${t} to ${tenantName}'s data: a second person must confirm`, intro: `${who} asks for emergency (break-glass) access for a production incident. A second, different manager or provider admin must confirm it in Lockbox.` };
+    case "request.break_glass_granted":
+      return { subject: `Emergency access to ${tenantName}'s data was granted for ${t} (break-glass)`, intro: `Two provider people (the second: ${who}) granted emergency access for a production incident without ${tenantName}'s approval, as ${tenantName}'s settings allow. Access is open now. ${tenantName}'s approvers must review it in Lockbox (accept or dispute); they can revoke it at once.` };
+    case "request.reviewed":
+      return event.details.verdict === "disputed"
+        ? { subject: `${tenantName} disputed the break-glass access for ${t}`, intro: `${who} reviewed the emergency access and disputed it. Follow up with ${tenantName}.` }
+        : { subject: `${tenantName} accepted the break-glass access for ${t}`, intro: `${who} reviewed the emergency access and accepted it.` };
+    case "request.question_asked":
+      return { subject: `${tenantName} asks a question about request ${t}`, intro: `${who} asks: "${String(event.details.text)}" Answer it in Lockbox; the decision deadline does not move.` };
+    case "request.question_answered":
+      return { subject: `The requester answered your question about request ${t}`, intro: `${who} answered: "${String(event.details.text)}"` };
+    case "request.extension_requested":
+      return { subject: `Approval needed: ${String(event.details.minutes)} more minutes for request ${t}`, intro: `${who} asks to extend the access by ${String(event.details.minutes)} minutes: "${String(event.details.reason)}". Approve or deny it in Lockbox before the access ends.` };
+    case "request.extension_approved":
+      return event.details.final === true
+        ? { subject: `The extension of request ${t} was approved by ${tenantName}`, intro: `${who} gave the final approval: the access now ends at ${String(event.details.accessEndsAt)}.` }
+        : { subject: `The extension of request ${t} received an approval`, intro: `${who} approved the extension (${String(event.details.approvals)} of ${String(event.details.requiredApprovals)} approvals needed).` };
+    case "request.extension_denied":
+      return { subject: `The extension of request ${t} was denied by ${tenantName}`, intro: `${who} denied the extension; the access ends as before.` };
     default:
       return { subject: `Data access request ${t}: ${event.operation}`, intro: `${who}: ${event.operation}.` };
   }

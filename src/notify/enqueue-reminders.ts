@@ -2,6 +2,7 @@ import { addMinutes } from "../clock.js";
 import { inTransaction } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { pendingStatuses } from "../requests/request-lifecycle.js";
+import { openPredicate } from "../requests/request-window-sql.js";
 import { composeReminderMail } from "./compose-email.js";
 import { enqueueMessages, mailKey } from "./outbox.js";
 import { managerEmails, tenantEmails, uniqueEmails } from "./recipients.js";
@@ -23,8 +24,7 @@ export async function enqueueReminders(deps: Deps, wake: () => void): Promise<nu
     .selectFrom("access_requests as r")
     .leftJoin("notification_reminders as n", (j) => j.onRef("n.request_id", "=", "r.id").onRef("n.stage", "=", "r.status"))
     .select(["r.id", "r.status", "r.tenant_id", "r.requester_id"])
-    .where("r.status", "in", [...pendingStatuses])
-    .where("r.decide_by", ">", now.toISOString())
+    .where(openPredicate(now.toISOString(), "r", pendingStatuses))
     .where("r.decide_by", "<=", addMinutes(now, REMINDER_LEAD_MINUTES).toISOString())
     .where("n.request_id", "is", null)
     .limit(BATCH)

@@ -3,7 +3,7 @@ import type { AccessRequest } from "../requests/access-request.js";
 import type { RequestEvent, RequestEventListener } from "../requests/request-events.js";
 import { composeRequestMail, type MailAudience } from "./compose-email.js";
 import { enqueueMessages, mailKey, type OutboxMessage, webhookKey } from "./outbox.js";
-import { managerEmails, requesterEmail, tenantEmails, uniqueEmails } from "./recipients.js";
+import { managerEmails, requesterEmail, tenantEmails, uniqueEmails, webhookOwnerEmails } from "./recipients.js";
 import { loadRequestSnapshot } from "./request-snapshot.js";
 import { webhooksFor } from "./webhook-queries.js";
 
@@ -34,6 +34,26 @@ async function mailRecipients(trx: Tx, event: RequestEvent, r: AccessRequest): P
     case "request.expired":
     case "request.completed":
       return [...(await tenantEmails(trx, r.tenantId)), ...requester];
+    case "request.auto_approved":
+    case "request.break_glass_granted":
+      // Access opened without a person of the customer deciding (SPEC 17): its approvers hear at once.
+      return [...(await tenantEmails(trx, r.tenantId)), ...requester];
+    case "request.break_glass_requested":
+      // A second, different manager or provider admin must confirm.
+      return [...(await managerEmails(trx, r.requester.id)), ...(await webhookOwnerEmails(trx, null))];
+    case "request.reviewed":
+      // A disputed break-glass is the provider admins' to follow up.
+      return event.details.verdict === "disputed" ? webhookOwnerEmails(trx, null) : [];
+    case "request.question_asked":
+      // The requester must answer; the clock keeps running (SPEC 17).
+      return requester;
+    case "request.question_answered":
+    case "request.extension_requested":
+      // The customer's approvers read the answer / decide the extension.
+      return tenantEmails(trx, r.tenantId);
+    case "request.extension_approved":
+    case "request.extension_denied":
+      return requester;
     default:
       return [];
   }

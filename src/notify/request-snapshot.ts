@@ -1,5 +1,6 @@
 import type { Queryable } from "../db/schema.js";
-import { type AccessRequest, toAccessRequest } from "../requests/access-request.js";
+import type { AccessRequest } from "../requests/access-request.js";
+import { withApprovals } from "../requests/request-queries.js";
 
 /**
  * The request in its API form as it stands inside the caller's transaction. Notifications take
@@ -14,6 +15,6 @@ export async function loadRequestSnapshot(db: Queryable, id: string, at: Date): 
     .select(["u.name as requester_name", "u.email as requester_email"])
     .where("r.id", "=", id)
     .executeTakeFirstOrThrow();
-  const approvals = await db.selectFrom("request_approvals").selectAll().where("request_id", "=", id).execute();
-  return toAccessRequest(row, approvals, at);
+  const [request] = await withApprovals(db, [row], at);
+  return request!;
 }

@@ -50,7 +50,7 @@ export function webhookRoutes(app: FastifyInstance, deps: Deps): void {
     const one = s.params.extend({ whId: idSchema });
     r.post(
       s.prefix,
-      { schema: { tags, params: s.params, body: createBody, response: { 201: createdSchema, ...errorResponses } } },
+      { config: { stepUp: true }, schema: { tags, params: s.params, body: createBody, response: { 201: createdSchema, ...errorResponses } } },
       async (req, reply) => reply.code(201).send(await registerWebhook(deps, callerOf(req), s.owner(req.params), req.body)),
     );
     r.get(s.prefix, { schema: { tags, params: s.params, response: { 200: listOf(webhookSchema), ...errorResponses } } }, async (req) => ({

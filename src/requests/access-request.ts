@@ -1,5 +1,7 @@
-import type { AccessRequestTable, RequestApprovalTable } from "../db/schema.js";
-import { effectiveStatus, type RequestStatus } from "./request-lifecycle.js";
+import type { AccessRequestTable, ExtensionApprovalTable, RequestApprovalTable, RequestExtensionTable, RequestQuestionTable } from "../db/schema.js";
+import type { ReasonType } from "./reason-types.js";
+import { type AutoApproval, autoApprovalOf, type BreakGlassInfo, breakGlassOf } from "../break-glass/break-glass-view.js";
+import { effectiveExtensionStatus, effectiveStatus, type ExtensionStatus, type RequestStatus } from "./request-lifecycle.js";
 
 export interface PersonRef {
   id: string;
@@ -38,7 +40,49 @@ export interface AccessRequest {
   endReason: string | null;
   /** The comment of the revoke, cancel or deny that ended the request. */
   endComment: string | null;
+  reasonType: ReasonType;
+  startAt: string | null;
+  questions: Question[];
+  extensions: Extension[];
+  /** Emergency access by two provider people and the customer's review of it (src/break-glass/). */
+  breakGlass: BreakGlassInfo | null;
+  /** The customer's approval policy (and its version) that approved the request, if one did. */
+  autoApprovedBy: AutoApproval | null;
 }
+
+/** An approver's question and the requester's answer (SPEC 17), oldest first. */
+export interface Question {
+  id: string;
+  text: string;
+  askedBy: PersonRef;
+  askedAt: string;
+  answer: string | null;
+  answeredBy: PersonRef | null;
+  answeredAt: string | null;
+}
+
+/** A request for more time on granted access (SPEC 17). */
+export interface Extension {
+  id: string;
+  requestId: string;
+  status: ExtensionStatus;
+  minutes: number;
+  reason: string;
+  requestedBy: PersonRef;
+  requestedAt: string;
+  requiredApprovals: number;
+  approvals: { by: PersonRef; at: string; comment: string | null }[];
+  decision: { by: PersonRef; at: string; decision: "approve" | "deny"; comment: string | null } | null;
+  accessEndsAt: string | null;
+}
+
+/** The rows of a request's history beside the request itself. */
+export interface RequestHistory {
+  questions: RequestQuestionTable[];
+  extensions: RequestExtensionTable[];
+  extensionApprovals: ExtensionApprovalTable[];
+}
+const noHistory: RequestHistory = { questions: [], extensions: [], extensionApprovals: [] };
 
 export type RequestRow = AccessRequestTable & { requester_name: string; requester_email: string };
 
@@ -47,7 +91,7 @@ export const clockEndReason = { expired: "decision_window_over", completed: "acc
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 
-export function toAccessRequest(row: RequestRow, approvals: RequestApprovalTable[], now: Date): AccessRequest {
+export function toAccessRequest(row: RequestRow, approvals: RequestApprovalTable[], now: Date, history: RequestHistory = noHistory): AccessRequest {
   const status = effectiveStatus(row, now);
   // Past its deadline but not yet swept: show what the sweeper will record.
   const lapsed = status !== row.status;
@@ -77,5 +121,40 @@ export function toAccessRequest(row: RequestRow, approvals: RequestApprovalTable
     endedBy: lapsed ? null : parse<PersonRef>(row.ended_by),
     endReason: lapsed ? clockEndReason[status as keyof typeof clockEndReason] : row.end_reason,
     endComment: lapsed ? null : row.end_comment,
+    reasonType: (row.reason_type ?? "customer_initiated_support") as ReasonType,
+    startAt: row.start_at ?? null,
+    questions: history.questions
+      .filter((q) => q.request_id === row.id)
+      .sort((a, b) => a.asked_at.localeCompare(b.asked_at) || a.id.localeCompare(b.id))
+      .map((q) => ({
+        id: q.id,
+        text: q.text,
+        askedBy: JSON.parse(q.asked_by) as PersonRef,
+        askedAt: q.asked_at,
+        answer: q.answer,
+        answeredBy: parse<PersonRef>(q.answered_by),
+        answeredAt: q.answered_at,
+      })),
+    extensions: history.extensions
+      .filter((e) => e.request_id === row.id)
+      .sort((a, b) => a.requested_at.localeCompare(b.requested_at) || a.id.localeCompare(b.id))
+      .map((e) => ({
+        id: e.id,
+        requestId: e.request_id,
+        status: effectiveExtensionStatus(e.status, row, now),
+        minutes: e.minutes,
+        reason: e.reason,
+        requestedBy: JSON.parse(e.requested_by) as PersonRef,
+        requestedAt: e.requested_at,
+        requiredApprovals: e.required_approvals,
+        approvals: history.extensionApprovals
+          .filter((a) => a.extension_id === e.id)
+          .sort((a, b) => a.at.localeCompare(b.at))
+          .map((a) => ({ by: { id: a.user_id, name: a.user_name }, at: a.at, comment: a.comment })),
+        decision: parse<Extension["decision"] & object>(e.decision),
+        accessEndsAt: e.access_ends_at,
+      })),
+    breakGlass: breakGlassOf(row),
+    autoApprovedBy: autoApprovalOf(row),
   };
 }

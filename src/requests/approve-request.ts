@@ -1,17 +1,27 @@
 import { addMinutes } from "../clock.js";
+import { accessWindow } from "./access-window.js";
 import { inTransaction, type Work } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { AppError, forbidden, invalidField } from "../errors.js";
 import { auditActor, type Caller, hasRole, isProviderStaff, isTenantApprover } from "../identity/roles.js";
+import type { SignedDecisionBody } from "../approvals/signed-decision-schemas.js";
+import { type SignedDecision, verifySignedDecision } from "../approvals/verify-signed-decision.js";
+import { verificationDetails } from "../identity/step-up/step-up-policy.js";
 import { needsCustomerApproval, settingsOf } from "../tenants/tenant-settings.js";
 import type { AccessRequest, Decision, RequestRow } from "./access-request.js";
 import { findVisibleRequest, getRequest } from "./request-queries.js";
-import { applyTransition, conflict, recordRequestEvent } from "./transition-request.js";
+import { applyTransition } from "./transition-request.js";
+import { autoApproveByPolicy } from "../policies/auto-approve-request.js";
 
 export interface ApproveInput {
   comment?: string;
   /** Shortens the grant; each approver may only lower it, never raise it past the request. */
   grantedMinutes?: number;
+  /** A passkey signature over the decision statement (SPEC 15): required when the tenant asks for it. */
+  statement?: SignedDecisionBody["statement"];
+  assertion?: SignedDecisionBody["assertion"];
+  /** Set once verified: stored in the audit event as details.signed. */
+  signed?: SignedDecision;
 }
 
 /**
@@ -33,7 +43,8 @@ export async function approveRequest(deps: Deps, caller: Caller, id: string, inp
       await approveAsManager(work, caller, row, input, now);
     } else {
       if (!isTenantApprover(caller.user, row.tenant_id)) throw forbidden("only the tenant's approvers decide");
-      await approveAsCustomer(work, caller, row, input, now);
+      const signed = await verifySignedDecision(work, caller, row, "approve", input, now);
+      await approveAsCustomer(work, caller, row, signed ? { ...input, grantedMinutes: signed.statement.grantedMinutes, signed } : input, now);
     }
   });
   return getRequest(deps.db, caller.user, id, now);
@@ -49,7 +60,11 @@ async function approveAsManager(work: Work, caller: Caller, row: RequestRow, inp
   const tenant = await trx.selectFrom("tenants").selectAll().where("id", "=", row.tenant_id).executeTakeFirstOrThrow();
   const settings = settingsOf(tenant);
   const managerDecision = decision(caller, "approve", now, input.comment);
-  const details = { comment: input.comment ?? null, ...(input.grantedMinutes ? { grantedMinutes: input.grantedMinutes } : {}) };
+  const details = {
+    comment: input.comment ?? null,
+    ...(input.grantedMinutes ? { grantedMinutes: input.grantedMinutes } : {}),
+    ...verificationDetails(caller),
+  };
   if (needsCustomerApproval(settings, JSON.parse(row.services) as string[])) {
     const decideBy = addMinutes(now, settings.approvalWindowMinutes).toISOString();
     await applyTransition(work, {
@@ -65,6 +80,8 @@ async function approveAsManager(work: Work, caller: Caller, row: RequestRow, inp
       },
       details: { ...details, decideBy, requiredApprovals: settings.requiredApprovals },
     });
+    // The customer may have pre-approved requests like this one: its policy approves at once.
+    await autoApproveByPolicy(work, row, input.grantedMinutes ?? row.requested_minutes, now);
     return;
   }
   const granted = input.grantedMinutes ?? row.requested_minutes;
@@ -76,8 +93,7 @@ async function approveAsManager(work: Work, caller: Caller, row: RequestRow, inp
     set: {
       manager_decision: managerDecision,
       granted_minutes: granted,
-      access_starts_at: now.toISOString(),
-      access_ends_at: addMinutes(now, granted).toISOString(),
+      ...accessWindow(row, now, granted),
     },
     details: { ...details, customerApproval: "not_required", grantedMinutes: granted },
   });
@@ -86,12 +102,19 @@ async function approveAsManager(work: Work, caller: Caller, row: RequestRow, inp
 async function approveAsCustomer(work: Work, caller: Caller, row: RequestRow, input: ApproveInput, now: Date) {
   const { trx } = work;
   const at = now.toISOString();
-  // Compare-and-set that also counts the approval. On PostgreSQL it locks the row until commit,
-  // so a racing deny or approval waits, then re-checks the status and finds it moved on.
-  const counted = await trx
-    .updateTable("access_requests")
-    .set((eb) => ({
-      approval_count: eb("approval_count", "+", 1),
+  const base = {
+    comment: input.comment ?? null,
+    ...(input.grantedMinutes ? { grantedMinutes: input.grantedMinutes } : {}),
+    ...verificationDetails(caller),
+    ...(input.signed ? { signed: input.signed } : {}),
+  };
+  await applyTransition(work, {
+    action: "customer_approve",
+    row,
+    now,
+    actor: auditActor(caller),
+    // Each approver may only lower the grant, never raise it.
+    set: (eb) => ({
       granted_minutes:
         input.grantedMinutes === undefined
           ? eb.ref("granted_minutes")
@@ -101,54 +124,32 @@ async function approveAsCustomer(work: Work, caller: Caller, row: RequestRow, in
               .then(input.grantedMinutes)
               .else(eb.ref("granted_minutes"))
               .end(),
-    }))
-    .where("id", "=", row.id)
-    .where("status", "=", "pending_customer")
-    .where("decide_by", ">", at)
-    .returning(["approval_count", "required_approvals", "granted_minutes"])
-    .executeTakeFirst();
-  if (!counted) throw await conflict(trx, row.id, now);
-
-  const already = await trx
-    .selectFrom("request_approvals")
-    .select("user_id")
-    .where("request_id", "=", row.id)
-    .where("user_id", "=", caller.user.id)
-    .executeTakeFirst();
-  if (already) throw new AppError("already_decided", "you have already approved this request; approvals must come from distinct people");
-  await trx
-    .insertInto("request_approvals")
-    .values({ request_id: row.id, user_id: caller.user.id, user_name: caller.user.name, at, comment: input.comment ?? null })
-    .execute();
-
-  const required = counted.required_approvals ?? 1;
-  const details = {
-    comment: input.comment ?? null,
-    approvals: counted.approval_count,
-    requiredApprovals: required,
-    ...(input.grantedMinutes ? { grantedMinutes: input.grantedMinutes } : {}),
-  };
-  if (counted.approval_count < required) {
-    await recordRequestEvent(work, row, "request.approved", now, auditActor(caller), {
-      ...details,
-      status: "pending_customer",
-      final: false,
-    });
-    return;
-  }
-  const granted = counted.granted_minutes ?? row.requested_minutes;
-  await applyTransition(work, {
-    action: "customer_grant",
-    row,
-    now,
-    actor: auditActor(caller),
-    set: {
-      granted_minutes: granted,
-      customer_decision: decision(caller, "approve", now, input.comment),
-      access_starts_at: at,
-      access_ends_at: addMinutes(now, granted).toISOString(),
+    }),
+    // The row is claimed (and, on PostgreSQL, locked): a second approval by the same person waits here and is refused.
+    claimed: async () => {
+      const already = await trx
+        .selectFrom("request_approvals")
+        .select("user_id")
+        .where("request_id", "=", row.id)
+        .where("user_id", "=", caller.user.id)
+        .executeTakeFirst();
+      if (already) throw new AppError("already_decided", "you have already approved this request; approvals must come from distinct people");
+      await trx
+        .insertInto("request_approvals")
+        .values({ request_id: row.id, user_id: caller.user.id, user_name: caller.user.name, at, comment: input.comment ?? null })
+        .execute();
     },
-    details: { ...details, final: true, grantedMinutes: granted },
+    details: (counted) => ({ ...base, approvals: counted.approval_count, requiredApprovals: counted.required_approvals ?? 1, final: false }),
+    reached: (counted) => {
+      const granted = counted.granted_minutes ?? row.requested_minutes;
+      return {
+        set: {
+          granted_minutes: granted,
+          customer_decision: decision(caller, "approve", now, input.comment),
+          ...accessWindow(row, now, granted),
+        },
+        details: { ...base, approvals: counted.approval_count, requiredApprovals: counted.required_approvals ?? 1, final: true, grantedMinutes: granted },
+      };
+    },
   });
 }
-

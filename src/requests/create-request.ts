@@ -7,11 +7,16 @@ import { auditActor, type Caller, hasRole, isProviderStaff } from "../identity/r
 import { settingsOf } from "../tenants/tenant-settings.js";
 import type { AccessRequest } from "./access-request.js";
 import { getRequest } from "./request-queries.js";
+import { defaultReasonType, MAX_START_AHEAD_MINUTES, type ReasonType } from "./reason-types.js";
 import { recordRequestEvent } from "./transition-request.js";
 
 export interface NewRequest {
   tenantId: string;
-  ticket: string;
+  /** The customer's support case; required for customer-initiated support (the default reason type). */
+  ticket?: string;
+  reasonType?: ReasonType;
+  /** The scheduled start (SPEC 17): not in the past, at most 7 days ahead. */
+  startAt?: string;
   reason: string;
   services: string[];
   accessLevel: "read" | "write";
@@ -25,6 +30,16 @@ export async function createRequest(deps: Deps, caller: Caller, input: NewReques
   }
   const now = deps.clock.now();
   const services = [...new Set(input.services)];
+  const reasonType = input.reasonType ?? defaultReasonType;
+  if (reasonType === "customer_initiated_support" && !input.ticket) {
+    throw invalidField("ticket", "a customer-initiated support request names the customer's support case");
+  }
+  if (input.startAt !== undefined) {
+    if (Date.parse(input.startAt) < now.getTime()) throw invalidField("startAt", "must not be in the past");
+    if (Date.parse(input.startAt) > addMinutes(now, MAX_START_AHEAD_MINUTES).getTime()) {
+      throw invalidField("startAt", "must be at most 7 days ahead");
+    }
+  }
   const id = await inTransaction(deps, async (work) => {
     const { trx } = work;
     const tenant = await trx.selectFrom("tenants").selectAll().where("id", "=", input.tenantId).executeTakeFirst();
@@ -40,7 +55,7 @@ export async function createRequest(deps: Deps, caller: Caller, input: NewReques
       id: newId(),
       tenant_id: tenant.id,
       status: "pending_manager",
-      ticket: input.ticket,
+      ticket: input.ticket ?? "",
       reason: input.reason,
       services: JSON.stringify(services),
       access_level: input.accessLevel,
@@ -59,6 +74,8 @@ export async function createRequest(deps: Deps, caller: Caller, input: NewReques
       ended_by: null,
       end_reason: null,
       end_comment: null,
+      reason_type: reasonType,
+      start_at: input.startAt === undefined ? null : new Date(input.startAt).toISOString(),
     };
     await trx.insertInto("access_requests").values(row).execute();
     await recordRequestEvent(
@@ -70,6 +87,10 @@ export async function createRequest(deps: Deps, caller: Caller, input: NewReques
       {
         status: row.status,
         reason: input.reason,
+        reasonType,
+        ...(row.start_at ? { startAt: row.start_at } : {}),
+        // The signed decision statement names the requester by email (SPEC 15): on record here.
+        requesterEmail: caller.user.email,
         services,
         accessLevel: input.accessLevel,
         requestedMinutes: input.requestedMinutes,

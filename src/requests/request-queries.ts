@@ -4,6 +4,7 @@ import { isProviderStaff, type User } from "../identity/roles.js";
 import { decodeCursor, type Page, toPage } from "../pagination.js";
 import { type AccessRequest, type RequestRow, toAccessRequest } from "./access-request.js";
 import type { RequestStatus } from "./request-lifecycle.js";
+import { effectiveStatusPredicate } from "./request-window-sql.js";
 
 function selectRequests(db: Queryable) {
   return db
@@ -23,18 +24,19 @@ export async function findVisibleRequest(db: Queryable, user: User, id: string):
   return row;
 }
 
-async function withApprovals(db: Queryable, rows: RequestRow[], now: Date): Promise<AccessRequest[]> {
+/** The requests in their API form: approvals, questions and extensions read in one query each. */
+export async function withApprovals(db: Queryable, rows: RequestRow[], now: Date): Promise<AccessRequest[]> {
   if (rows.length === 0) return [];
-  const approvals = await db
-    .selectFrom("request_approvals")
-    .selectAll()
-    .where(
-      "request_id",
-      "in",
-      rows.map((r) => r.id),
-    )
-    .execute();
-  return rows.map((r) => toAccessRequest(r, approvals.filter((a) => a.request_id === r.id), now));
+  const ids = rows.map((r) => r.id);
+  const approvals = await db.selectFrom("request_approvals").selectAll().where("request_id", "in", ids).execute();
+  const questions = await db.selectFrom("request_questions").selectAll().where("request_id", "in", ids).execute();
+  const extensions = await db.selectFrom("request_extensions").selectAll().where("request_id", "in", ids).execute();
+  const extensionApprovals =
+    extensions.length === 0
+      ? []
+      : await db.selectFrom("extension_approvals").selectAll().where("extension_id", "in", extensions.map((e) => e.id)).execute();
+  const history = { questions, extensions, extensionApprovals };
+  return rows.map((r) => toAccessRequest(r, approvals.filter((a) => a.request_id === r.id), now, history));
 }
 
 export async function getRequest(db: Queryable, user: User, id: string, now: Date): Promise<AccessRequest> {
@@ -46,6 +48,7 @@ export interface RequestFilter {
   status?: RequestStatus;
   tenantId?: string;
   ticket?: string;
+  reasonType?: string;
   requester?: string;
   createdAfter?: string;
   createdBefore?: string;
@@ -60,32 +63,13 @@ export async function listRequests(db: Queryable, user: User, f: RequestFilter, 
   if (!isProviderStaff(user)) q = q.where("r.tenant_id", "=", user.tenantId!);
   if (f.tenantId) q = q.where("r.tenant_id", "=", f.tenantId);
   if (f.ticket) q = q.where("r.ticket", "=", f.ticket);
+  if (f.reasonType) q = q.where("r.reason_type", "=", f.reasonType);
   if (f.requester) q = q.where("r.requester_id", "=", f.requester);
   if (f.createdAfter) q = q.where("r.created_at", ">=", f.createdAfter);
   if (f.createdBefore) q = q.where("r.created_at", "<", f.createdBefore);
   const status = f.status;
   if (status) {
-    q = q.where((eb) => {
-      switch (status) {
-        case "pending_manager":
-        case "pending_customer":
-          return eb.and([eb("r.status", "=", status), eb("r.decide_by", ">", at)]);
-        case "approved":
-          return eb.and([eb("r.status", "=", status), eb("r.access_ends_at", ">", at)]);
-        case "expired":
-          return eb.or([
-            eb("r.status", "=", status),
-            eb.and([eb("r.status", "in", ["pending_manager", "pending_customer"]), eb("r.decide_by", "<=", at)]),
-          ]);
-        case "completed":
-          return eb.or([
-            eb("r.status", "=", status),
-            eb.and([eb("r.status", "=", "approved"), eb("r.access_ends_at", "<=", at)]),
-          ]);
-        default:
-          return eb("r.status", "=", status);
-      }
-    });
+    q = q.where(effectiveStatusPredicate(status, at, "r"));
   }
   if (f.cursor) {
     const [created, id] = decodeCursor(f.cursor) as [string, string];

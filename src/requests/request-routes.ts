@@ -9,7 +9,7 @@ import { completeRequest } from "./complete-request.js";
 import { createRequest } from "./create-request.js";
 import { denyRequest } from "./deny-request.js";
 import { getRequest, listRequests } from "./request-queries.js";
-import { accessRequestSchema, approveBody, commentBody, createRequestBody, listRequestsQuery } from "./request-schemas.js";
+import { accessRequestSchema, approveBody, commentBody, createRequestBody, listRequestsQuery, signedCommentBody } from "./request-schemas.js";
 import { revokeRequest } from "./revoke-request.js";
 
 export function requestRoutes(app: FastifyInstance, deps: Deps): void {
@@ -33,11 +33,11 @@ export function requestRoutes(app: FastifyInstance, deps: Deps): void {
     getRequest(deps.db, callerOf(req).user, req.params.id, deps.clock.now()),
   );
 
-  r.post("/v1/requests/:id/approve", { schema: { tags, params: idParams, body: approveBody, response: one } }, async (req) =>
+  r.post("/v1/requests/:id/approve", { config: { stepUp: true, signatureStepsUp: true }, schema: { tags, params: idParams, body: approveBody, response: one } }, async (req) =>
     approveRequest(deps, callerOf(req), req.params.id, req.body ?? {}),
   );
 
-  r.post("/v1/requests/:id/deny", { schema: { tags, params: idParams, body: commentBody, response: one } }, async (req) =>
+  r.post("/v1/requests/:id/deny", { config: { stepUp: true, signatureStepsUp: true }, schema: { tags, params: idParams, body: signedCommentBody, response: one } }, async (req) =>
     denyRequest(deps, callerOf(req), req.params.id, req.body ?? {}),
   );
 
@@ -45,7 +45,7 @@ export function requestRoutes(app: FastifyInstance, deps: Deps): void {
     cancelRequest(deps, callerOf(req), req.params.id, req.body ?? {}),
   );
 
-  r.post("/v1/requests/:id/revoke", { schema: { tags, params: idParams, body: commentBody, response: one } }, async (req) =>
+  r.post("/v1/requests/:id/revoke", { config: { stepUp: true, signatureStepsUp: true }, schema: { tags, params: idParams, body: signedCommentBody, response: one } }, async (req) =>
     revokeRequest(deps, callerOf(req), req.params.id, req.body ?? {}),
   );
 

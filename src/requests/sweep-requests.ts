@@ -3,7 +3,8 @@ import { inTransaction } from "../db/in-transaction.js";
 import type { Deps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { clockEndReason } from "./access-request.js";
-import { pendingStatuses } from "./request-lifecycle.js";
+import { clockActionFor, type RequestStatus, transitions } from "./request-lifecycle.js";
+import { lapsedPredicate } from "./request-window-sql.js";
 import { applyTransition } from "./transition-request.js";
 
 const sweeper: AuditActor = { type: "system", id: "sweeper", name: "Lockbox" };
@@ -26,21 +27,17 @@ export async function sweepRequests(deps: Deps): Promise<number> {
       .innerJoin("users as u", "u.id", "r.requester_id")
       .selectAll("r")
       .select(["u.name as requester_name", "u.email as requester_email"])
-      .where((eb) =>
-        eb.or([
-          eb.and([eb("r.status", "in", [...pendingStatuses]), eb("r.decide_by", "<=", at)]),
-          eb.and([eb("r.status", "=", "approved"), eb("r.access_ends_at", "<=", at)]),
-        ]),
-      )
+      .where(lapsedPredicate(at, "r"))
       .limit(BATCH)
       .execute();
     let movedNow = 0;
     for (const row of due) {
-      const finishing = row.status === "approved";
+      const action = clockActionFor(row.status as RequestStatus)!;
+      const finishing = transitions[action].to === "completed";
       try {
         await inTransaction(deps, (work) =>
           applyTransition(work, {
-            action: finishing ? "finish" : "expire",
+            action,
             row,
             now,
             actor: sweeper,

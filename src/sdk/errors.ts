@@ -7,7 +7,9 @@ export type GrantErrorCode =
   | "wrong_service"
   | "insufficient_access"
   | "revoked"
-  | "revocations_unavailable";
+  | "revocations_unavailable"
+  | "unsigned_approval"
+  | "approvals_unavailable";
 
 const statusOf: Record<GrantErrorCode, 401 | 403 | 503> = {
   invalid_token: 401,
@@ -18,6 +20,8 @@ const statusOf: Record<GrantErrorCode, 401 | 403 | 503> = {
   insufficient_access: 403,
   revoked: 403,
   revocations_unavailable: 503,
+  unsigned_approval: 403,
+  approvals_unavailable: 503,
 };
 
 export class GrantError extends Error {

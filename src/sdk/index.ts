@@ -18,6 +18,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, type JSONWebKeySet, type
 import { ActivityReporter, type ActivityReport, type ActivityStats } from "./activity-reporter.js";
 import { GrantError } from "./errors.js";
 import { RevocationWatcher } from "./revocation-watcher.js";
+import { type Evidence, grantMatchesApprovals, type ProvenApprovals, proveApprovals } from "./signed-approvals.js";
 
 export { GrantError, type GrantErrorCode } from "./errors.js";
 export { ActivityBufferFull, type ActivityReport, type ActivityStats } from "./activity-reporter.js";
@@ -60,6 +61,11 @@ export interface VerifierOptions {
   activityMaxQueue?: number;
   /** Longest wait between retries of a failed activity post. Default 30 000 ms. */
   activityMaxRetryMs?: number;
+  /**
+   * The WebAuthn RP id the customer's passkeys sign for (the server's public host), checked in
+   * signed approvals; default: the host of the origin each assertion reports.
+   */
+  rpId?: string;
   /** The current time, for tests. */
   now?: () => Date;
   fetch?: typeof fetch;
@@ -72,6 +78,12 @@ export interface GrantRequirement {
   service: string;
   /** `write` needs a write grant; `read` is satisfied by read or write. */
   access: AccessLevel;
+  /**
+   * Refuse the grant unless the customer's approvers signed it with their passkeys (SPEC 15): the
+   * request's evidence is fetched from `server` once per request id and every signature checked,
+   * and the token's `apv` must name exactly the signed statements. Needs server and token.
+   */
+  requireSignedApprovals?: boolean;
 }
 
 /** A verified grant: who may do what, where, until when, and under which request and ticket. */
@@ -145,6 +157,24 @@ export function createVerifier(options: VerifierOptions): Verifier {
         })
       : undefined;
   let started: Promise<void> | undefined;
+  /** Proven signed approvals per request id: evidence is fetched and checked once per request. */
+  const proofs = new Map<string, Promise<ProvenApprovals>>();
+  // Keyed by the token's apv too: a token issued after a signed extension names one more
+  // statement, and its evidence is fetched anew (SPEC 17).
+  const provenApprovals = (rid: string, tenant: string, apv: unknown): Promise<ProvenApprovals> => {
+    const key = Array.isArray(apv) ? `${rid} ${[...(apv as unknown[])].map(String).sort().join(",")}` : rid;
+    let proof = proofs.get(key);
+    if (!proof) {
+      if (proofs.size >= 10_000) proofs.delete(proofs.keys().next().value!);
+      proof = fetchProof(fetchFn, server!, options.token!, rid, tenant, options.rpId);
+      proofs.set(key, proof);
+      // A server that could not answer is asked again next time; a disproof stays.
+      proof.catch((err: unknown) => {
+        if (err instanceof GrantError && err.code === "approvals_unavailable") proofs.delete(key);
+      });
+    }
+    return proof;
+  };
   const ready = () => (started ??= watcher ? watcher.start().catch(onError) : Promise.resolve());
 
   async function verify(token: string, need: GrantRequirement): Promise<VerifiedGrant> {
@@ -185,6 +215,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (watcher.isRevoked(rid)) throw new GrantError("revoked", "the grant was revoked or ended early", rid);
       watcher.assertFresh();
     }
+    if (need.requireSignedApprovals) {
+      if (!server || !options.token) throw new TypeError("requireSignedApprovals needs server and token in createVerifier");
+      const problem = grantMatchesApprovals({ sub, services: services as string[], access, nbf: claims.nbf, exp, apv: claims.apv }, await provenApprovals(rid, tenant, claims.apv));
+      if (problem) throw new GrantError("unsigned_approval", problem, rid);
+    }
     return { requestId: rid, userId: sub, tenant, services: services as string[], access, ticket, expiresAt: new Date(exp * 1000), claims };
   }
 
@@ -207,4 +242,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await reporter?.flush();
     },
   };
+}
+
+async function fetchProof(fetchFn: typeof fetch, server: string, token: string, rid: string, tenant: string, rpId: string | undefined): Promise<ProvenApprovals> {
+  let evidence: Evidence;
+  try {
+    const res = await fetchFn(`${server}/v1/requests/${encodeURIComponent(rid)}/evidence`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    evidence = (await res.json()) as Evidence;
+  } catch (err) {
+    throw new GrantError("approvals_unavailable", `the approvals' evidence could not be fetched: ${(err as Error).message}`, rid);
+  }
+  try {
+    return proveApprovals(evidence, rid, tenant, rpId);
+  } catch (err) {
+    throw new GrantError("unsigned_approval", `the customer's signed approvals do not verify: ${(err as Error).message}`, rid);
+  }
 }

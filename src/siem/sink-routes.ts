@@ -58,7 +58,7 @@ export function auditSinkRoutes(app: FastifyInstance, deps: Deps): void {
     const sinkId = (req: { params: unknown }) => (req.params as { sinkId: string }).sinkId;
     r.post(
       s.prefix,
-      { schema: { tags, params: s.params, body: createBody, response: { 201: sinkSchema, ...errorResponses } } },
+      { config: { stepUp: true }, schema: { tags, params: s.params, body: createBody, response: { 201: sinkSchema, ...errorResponses } } },
       async (req, reply) => reply.code(201).send(await createAuditSink(deps, callerOf(req), s.owner(req.params), req.body)),
     );
     r.get(s.prefix, { schema: { tags, params: s.params, response: { 200: listOf(sinkSchema), ...errorResponses } } }, async (req) => ({

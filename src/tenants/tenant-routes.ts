@@ -7,7 +7,7 @@ import { emailSchema, errorResponses, idParams, listOf, nameSchema } from "../ht
 import { invitationSchema } from "../identity/identity-schemas.js";
 import { createTenant } from "./create-tenant.js";
 import { findVisibleTenant, getTenantSettings, listTenants, toTenant } from "./tenant-queries.js";
-import { MAX_NOTIFICATION_EMAILS, MAX_REQUIRED_APPROVALS } from "./tenant-settings.js";
+import { MAX_BREAK_GLASS_MINUTES, MAX_NOTIFICATION_EMAILS, MAX_REQUIRED_APPROVALS } from "./tenant-settings.js";
 import { updateTenantSettings } from "./update-tenant-settings.js";
 
 const tenantSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string() });
@@ -21,6 +21,9 @@ const settingsSchema = z.object({
   protectedServices: z.union([z.literal("all"), z.array(z.string())]),
   notificationEmails: z.array(z.string()),
   requireDecisionComment: z.boolean(),
+  requireMfaForDecisions: z.boolean(),
+  breakGlass: z.object({ allowed: z.boolean(), maxMinutes: z.number().int() }),
+  requireSignedApprovals: z.boolean(),
 });
 const settingsPatch = z
   .strictObject({
@@ -32,6 +35,9 @@ const settingsPatch = z
     protectedServices: z.union([z.literal("all"), z.array(serviceKey).max(100)]),
     notificationEmails: z.array(emailSchema).max(MAX_NOTIFICATION_EMAILS),
     requireDecisionComment: z.boolean(),
+    requireMfaForDecisions: z.boolean(),
+    breakGlass: z.strictObject({ allowed: z.boolean(), maxMinutes: z.number().int().min(1).max(MAX_BREAK_GLASS_MINUTES) }),
+    requireSignedApprovals: z.boolean().describe("customer decisions must carry a passkey signature (409 not_enough_passkeys unless requiredApprovals approvers have a passkey)"),
   })
   .partial();
 
@@ -69,7 +75,7 @@ export function tenantRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.patch(
     "/v1/tenants/:id/settings",
-    { schema: { tags: ["tenants"], params: idParams, body: settingsPatch, response: { 200: settingsSchema, ...errorResponses } } },
+    { config: { stepUp: true }, schema: { tags: ["tenants"], params: idParams, body: settingsPatch, response: { 200: settingsSchema, ...errorResponses } } },
     async (req) => updateTenantSettings(deps, callerOf(req), req.params.id, req.body),
   );
 }

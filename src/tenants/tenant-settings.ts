@@ -10,11 +10,18 @@ export interface TenantSettings {
   notificationEmails: string[];
   /** Deny and revoke by the customer need a non-empty comment. */
   requireDecisionComment: boolean;
+  /** Decisions and security settings need a fresh passkey or TOTP verification (step-up). */
+  requireMfaForDecisions: boolean;
+  /** Emergency access by two provider people (SPEC 17); off by default, at most an hour. */
+  breakGlass: { allowed: boolean; maxMinutes: number };
+  /** Customer decisions carry a passkey signature over the decision statement (SPEC 15). */
+  requireSignedApprovals: boolean;
 }
 
 export const MAX_REQUIRED_APPROVALS = 5;
 export const MAX_NOTIFICATION_EMAILS = 20;
 export const MIN_WINDOW_MINUTES = 15;
+export const MAX_BREAK_GLASS_MINUTES = 60;
 
 export function defaultSettings(caps: { maxApprovalWindowMinutes: number; maxAccessMinutes: number }): TenantSettings {
   return {
@@ -26,6 +33,10 @@ export function defaultSettings(caps: { maxApprovalWindowMinutes: number; maxAcc
     protectedServices: "all",
     notificationEmails: [],
     requireDecisionComment: false,
+    // On for every tenant created from now on; tenants older than step-up keep it off (0014).
+    requireMfaForDecisions: true,
+    breakGlass: { allowed: false, maxMinutes: MAX_BREAK_GLASS_MINUTES },
+    requireSignedApprovals: false,
   };
 }
 
@@ -39,6 +50,9 @@ export function settingsOf(row: TenantTable): TenantSettings {
     protectedServices: JSON.parse(row.protected_services) as TenantSettings["protectedServices"],
     notificationEmails: JSON.parse(row.notification_emails) as string[],
     requireDecisionComment: row.require_decision_comment === 1,
+    requireMfaForDecisions: row.require_mfa_for_decisions === 1,
+    breakGlass: { allowed: row.break_glass_allowed === 1, maxMinutes: row.break_glass_max_minutes },
+    requireSignedApprovals: row.require_signed_approvals === 1,
   };
 }
 
@@ -52,6 +66,10 @@ export function settingsColumns(s: TenantSettings) {
     protected_services: JSON.stringify(s.protectedServices),
     notification_emails: JSON.stringify(s.notificationEmails),
     require_decision_comment: s.requireDecisionComment ? 1 : 0,
+    require_mfa_for_decisions: s.requireMfaForDecisions ? 1 : 0,
+    break_glass_allowed: s.breakGlass.allowed ? 1 : 0,
+    break_glass_max_minutes: s.breakGlass.maxMinutes,
+    require_signed_approvals: s.requireSignedApprovals ? 1 : 0,
   };
 }
 

@@ -2,9 +2,12 @@ import { appendAudit } from "../audit/append-audit.js";
 import { tenantChain } from "../audit/audit-event.js";
 import type { Deps } from "../deps.js";
 import { AppError, forbidden, invalidField } from "../errors.js";
+import { requireSigningApprovers } from "../approvals/signing-approvers.js";
 import { auditActor, type Caller, hasRole, isProviderStaff } from "../identity/roles.js";
+import { verificationDetails } from "../identity/step-up/step-up-policy.js";
 import { findVisibleTenant } from "./tenant-queries.js";
 import {
+  MAX_BREAK_GLASS_MINUTES,
   MAX_REQUIRED_APPROVALS,
   MIN_WINDOW_MINUTES,
   settingsColumns,
@@ -55,6 +58,7 @@ async function applySettings(deps: Deps, caller: Caller, tenantId: string, patch
     const before = settingsOf(row);
     const after: TenantSettings = { ...before, ...patch };
     await checkSettings(trx, deps, before, after);
+    if (after.requireSignedApprovals) await requireSigningApprovers(trx, tenantId, after.requiredApprovals);
 
     const changed = (Object.keys(patch) as (keyof TenantSettings)[]).filter(
       (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
@@ -81,6 +85,7 @@ async function applySettings(deps: Deps, caller: Caller, tenantId: string, patch
         target: { type: "tenant", id: tenantId },
         details: {
           changes: Object.fromEntries(changed.map((k) => [k, { from: before[k], to: after[k] }])),
+          ...verificationDetails(caller),
         },
       });
     }
@@ -101,6 +106,9 @@ async function checkSettings(
   inRange("approvalWindowMinutes", after.approvalWindowMinutes, MIN_WINDOW_MINUTES, maxApprovalWindowMinutes);
   inRange("maxAccessMinutes", after.maxAccessMinutes, MIN_WINDOW_MINUTES, maxAccessMinutes);
   inRange("requiredApprovals", after.requiredApprovals, 1, MAX_REQUIRED_APPROVALS);
+  if (after.breakGlass.maxMinutes < 1 || after.breakGlass.maxMinutes > MAX_BREAK_GLASS_MINUTES) {
+    throw invalidField("breakGlass.maxMinutes", `must be between 1 and ${MAX_BREAK_GLASS_MINUTES}`);
+  }
   if (after.protectedServices !== "all") {
     const keys = after.protectedServices;
     const known = keys.length

@@ -58,6 +58,8 @@ export interface TenantModel {
   approvalWindowMinutes: number;
   maxAccessMinutes: number;
   protectedServices: "all" | Service[];
+  /** SPEC 17: emergency access by two provider people, where the tenant allows it. */
+  breakGlass: { allowed: boolean; maxMinutes: number };
 }
 
 export interface ModelRequest {
@@ -75,9 +77,29 @@ export interface ModelRequest {
   grantedMinutes: number | null;
   approvers: ActorKey[];
   accessEndsAt: number | null;
+  /** SPEC 17: the scheduled start asked for, and where the window really opened. */
+  startAt: number | null;
+  accessStartsAt: number | null;
+  extensions: ModelExtension[];
+  /** SPEC 17: filed for a production incident; who broke the glass first; whether it was granted so. */
+  incident: boolean;
+  breakGlassFirst: ActorKey | null;
+  breakGlass: boolean;
   /** Whether the terminal audit event has been written (a person's decision, or the sweeper). */
   terminalRecorded: boolean;
 }
+
+/** An extension of granted access (SPEC 17). `stored` is pending, approved or denied. */
+export interface ModelExtension {
+  id: string;
+  minutes: number;
+  stored: "pending" | "approved" | "denied";
+  required: number;
+  approvers: ActorKey[];
+}
+
+/** The furthest ahead a scheduled start may be. */
+export const MAX_START_AHEAD_MINUTES = 7 * 24 * 60;
 
 /** What the app must answer: an HTTP status and, for a refusal, the error code. */
 export interface Expected {
@@ -97,8 +119,8 @@ export const MANAGER_WINDOW_MINUTES = 720;
 export class LifecycleModel {
   readonly requests: ModelRequest[] = [];
   readonly tenants: Record<TenantKey, TenantModel> = {
-    A: { lockboxEnabled: true, requiredApprovals: 1, approvalWindowMinutes: 720, maxAccessMinutes: 240, protectedServices: "all" },
-    B: { lockboxEnabled: false, requiredApprovals: 1, approvalWindowMinutes: 720, maxAccessMinutes: 240, protectedServices: "all" },
+    A: { lockboxEnabled: true, requiredApprovals: 1, approvalWindowMinutes: 720, maxAccessMinutes: 240, protectedServices: "all", breakGlass: { allowed: true, maxMinutes: 30 } },
+    B: { lockboxEnabled: false, requiredApprovals: 1, approvalWindowMinutes: 720, maxAccessMinutes: 240, protectedServices: "all", breakGlass: { allowed: false, maxMinutes: 60 } },
   };
 
   constructor(public now: number) {}
@@ -133,6 +155,7 @@ export class LifecycleModel {
         r.requester === user &&
         r.tenant === tenant &&
         this.status(r) === "approved" &&
+        this.now >= r.accessStartsAt! &&
         r.services.includes(service) &&
         (level === "read" || r.level === "write"),
     );
@@ -143,9 +166,11 @@ export class LifecycleModel {
 
   // --- the steps -------------------------------------------------------------------------------
 
-  create(input: { requester: ActorKey; tenant: TenantKey; services: Service[]; level: Level; requestedMinutes: number }): Expected & { request?: ModelRequest } {
+  create(input: { requester: ActorKey; tenant: TenantKey; services: Service[]; level: Level; requestedMinutes: number; startInMinutes?: number; incident?: boolean }): Expected & { request?: ModelRequest } {
     const actor = ACTORS[input.requester];
     if (actor.org !== "provider" || !(actor.roles as readonly string[]).includes("engineer")) return forbidden;
+    const start = input.startInMinutes;
+    if (start !== undefined && (start < 0 || start > MAX_START_AHEAD_MINUTES)) return { status: 400, code: "invalid_request" };
     if (input.requestedMinutes > this.tenants[input.tenant].maxAccessMinutes) return { status: 400, code: "invalid_request" };
     const request: ModelRequest = {
       id: "",
@@ -160,6 +185,12 @@ export class LifecycleModel {
       grantedMinutes: null,
       approvers: [],
       accessEndsAt: null,
+      startAt: start === undefined ? null : this.now + start * MINUTE,
+      accessStartsAt: null,
+      extensions: [],
+      incident: input.incident ?? false,
+      breakGlassFirst: null,
+      breakGlass: false,
       terminalRecorded: false,
     };
     return { status: 201, request };
@@ -269,7 +300,79 @@ export class LifecycleModel {
   private grant(r: ModelRequest, minutes: number): void {
     r.stored = "approved";
     r.grantedMinutes = minutes;
+    r.accessStartsAt = Math.max(this.now, r.startAt ?? 0);
+    r.accessEndsAt = r.accessStartsAt + minutes * MINUTE;
+  }
+
+  /**
+   * Break-glass (SPEC 17): a provider manager asks, a second, different manager or provider admin
+   * confirms and access opens at once (not at a scheduled start) for at most the tenant's
+   * breakGlass.maxMinutes. The first ask changes no status.
+   */
+  breakGlassStep(r: ModelRequest, by: ActorKey): Expected {
+    const actor = ACTORS[by];
+    if (actor.org !== "provider") return actor.org === r.tenant ? forbidden : notFound;
+    const roles = actor.roles as readonly string[];
+    if (!roles.includes("manager") && !roles.includes("provider_admin")) return forbidden;
+    if (by === r.requester) return selfDecision;
+    const tenant = this.tenants[r.tenant];
+    if (!tenant.breakGlass.allowed) return { status: 403, code: "break_glass_not_allowed" };
+    if (!r.incident) return { status: 409, code: "production_incident_required" };
+    const open = this.status(r) === "pending_manager" || this.status(r) === "pending_customer";
+    if (r.breakGlassFirst === null) {
+      if (!roles.includes("manager")) return forbidden;
+      if (!open) return conflict;
+      r.breakGlassFirst = by;
+      return ok;
+    }
+    if (r.breakGlassFirst === by) return { status: 409, code: "already_decided" };
+    if (!open) return conflict;
+    const minutes = Math.min(r.grantedMinutes ?? r.requestedMinutes, tenant.breakGlass.maxMinutes);
+    r.stored = "approved";
+    r.breakGlass = true;
+    r.grantedMinutes = minutes;
+    r.accessStartsAt = this.now;
     r.accessEndsAt = this.now + minutes * MINUTE;
+    return ok;
+  }
+
+  /** What a reader sees of an extension: a pending one of access that is over reads as expired. */
+  extensionStatus(r: ModelRequest, e: ModelExtension): ModelExtension["stored"] | "expired" {
+    return e.stored === "pending" && this.status(r) !== "approved" ? "expired" : e.stored;
+  }
+
+  /** The requester asks for more time (SPEC 17). Returns the extension to add once the app gave its id. */
+  extend(r: ModelRequest, by: ActorKey, minutes: number): Expected & { extension?: ModelExtension } {
+    const actor = ACTORS[by];
+    if (actor.org !== "provider" && actor.org !== r.tenant) return notFound;
+    if (by !== r.requester) return forbidden;
+    if (this.status(r) !== "approved") return conflict;
+    const tenant = this.tenants[r.tenant];
+    if (r.accessEndsAt! + minutes * MINUTE > r.accessStartsAt! + 2 * tenant.maxAccessMinutes * MINUTE) return { status: 400, code: "invalid_request" };
+    const extension: ModelExtension = { id: "", minutes, stored: "pending", required: r.requiredApprovals ?? tenant.requiredApprovals, approvers: [] };
+    return { status: 201, extension };
+  }
+
+  /** The customer's approvers decide an extension like a request. */
+  decideExtension(r: ModelRequest, e: ModelExtension, by: ActorKey, verdict: "approve" | "deny"): Expected {
+    const actor = ACTORS[by];
+    if (actor.org !== "provider" && actor.org !== r.tenant) return notFound;
+    if (by === r.requester) return selfDecision;
+    if (actor.org === "provider" || !isApprover(by)) return forbidden;
+    if (this.extensionStatus(r, e) !== "pending") return conflict;
+    if (verdict === "deny") {
+      e.stored = "denied";
+      return ok;
+    }
+    if (e.approvers.includes(by)) return { status: 409, code: "already_decided" };
+    if (e.approvers.length + 1 >= e.required) {
+      const end = r.accessEndsAt! + e.minutes * MINUTE;
+      if (end > r.accessStartsAt! + 2 * this.tenants[r.tenant].maxAccessMinutes * MINUTE) return conflict;
+      r.accessEndsAt = end;
+      e.stored = "approved";
+    }
+    e.approvers.push(by);
+    return ok;
   }
 
   private end(r: ModelRequest, status: Status): void {

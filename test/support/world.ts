@@ -1,4 +1,5 @@
 import type { User } from "../../src/identity/roles.js";
+import { allowDecisionsWithoutStepUp } from "./step-up.js";
 import type { TestApp } from "./test-app.js";
 
 export interface Actor {
@@ -45,6 +46,9 @@ export async function buildWorld(t: TestApp): Promise<World> {
   };
   const tenantA = await tenant("Alpha");
   const tenantB = await tenant("Beta");
+  // The shared world is about the workflow, not step-up: its tenants decide without a second
+  // factor (new tenants start with requireMfaForDecisions on; see support/step-up.ts).
+  await allowDecisionsWithoutStepUp(t, tenantA, tenantB);
   const people = async (tenantId: string) => ({
     admin: await actor(["global_admin"], tenantId),
     approver: await actor(["lockbox_approver"], tenantId),

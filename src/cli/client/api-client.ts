@@ -1,5 +1,6 @@
 import { CliError } from "../fail.js";
 import { EXIT } from "./exit-codes.js";
+import { OTP_HEADER, type StepUpOptions, stepUpCode } from "./step-up-prompt.js";
 
 export type Query = Record<string, string | number | undefined>;
 
@@ -10,7 +11,7 @@ export const LOGIN_HINT = "run `lockbox login --server URL --email E` or set LOC
 const TIMEOUT_MS = 30_000;
 
 interface Envelope {
-  error?: { code?: string; message?: string; requestId?: string };
+  error?: { code?: string; message?: string; requestId?: string; details?: { methods?: string[] } };
 }
 
 /** Why fetch could not talk to the server, in words (undici hides it in `cause`). */
@@ -57,6 +58,9 @@ export async function failureOf(res: Response, server: string, hintLogin = true)
     const to = res.headers.get("location");
     return new CliError(`${server} redirects${to ? ` to ${to}` : ""}; use the final address as --server`, EXIT.refused);
   }
+  if (res.status === 401 && envelope?.error?.code === "step_up_required") {
+    return new CliError(message ?? "step-up required", EXIT.unreachable);
+  }
   if (res.status === 401) {
     const said = message ?? "not signed in";
     return new CliError(hintLogin ? `${said} (${server}); ${LOGIN_HINT}` : said, EXIT.unreachable);
@@ -80,6 +84,7 @@ export class ApiClient {
     private readonly credentials: Credentials,
     /** false while logging in: "run lockbox login" is no help to someone doing just that. */
     private readonly hintLogin = true,
+    private readonly stepUp: StepUpOptions = {},
   ) {}
 
   private headers(hasBody: boolean): Record<string, string> {
@@ -102,18 +107,24 @@ export class ApiClient {
   }
 
   /** The raw response of a successful call (status < 400); the caller reads the body. */
-  async send(method: string, path: string, options: { query?: Query; body?: unknown; timeout?: boolean } = {}): Promise<Response> {
+  async send(method: string, path: string, options: { query?: Query; body?: unknown; timeout?: boolean; otp?: string } = {}): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(this.url(path, options.query), {
         method,
-        headers: this.headers(options.body !== undefined),
+        headers: { ...this.headers(options.body !== undefined), ...(options.otp ? { [OTP_HEADER]: options.otp } : {}) },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         redirect: "manual",
         signal: options.timeout === false ? undefined : AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {
       throw new CliError(`cannot reach ${this.server}: ${connectionProblem(err)}`, EXIT.unreachable);
+    }
+    // Step-up (SPEC 14): the server wants a fresh second factor for this call. Retried once with
+    // a code (--otp, or asked on the terminal); a second refusal is reported as it is.
+    if (res.status === 401 && options.otp === undefined) {
+      const methods = await stepUpMethods(res.clone());
+      if (methods) return this.send(method, path, { ...options, otp: await stepUpCode(methods, this.stepUp) });
     }
     if (res.status >= 300) throw await failureOf(res, this.server, this.hintLogin);
     return res;
@@ -136,6 +147,18 @@ export class ApiClient {
 
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.call<T>("POST", path, { body });
+  }
+}
+
+/** The methods a 401 step_up_required lists, or undefined for any other 401. */
+async function stepUpMethods(res: Response): Promise<string[] | undefined> {
+  try {
+    const envelope = (await res.json()) as Envelope;
+    if (envelope.error?.code !== "step_up_required") return undefined;
+    const methods = envelope.error.details?.methods;
+    return Array.isArray(methods) ? methods.filter((m): m is string => typeof m === "string") : [];
+  } catch {
+    return undefined;
   }
 }
 

@@ -78,7 +78,8 @@ export function addCommonOptions(): void {
   for (const { cmd, json } of pendingCommon.splice(0)) {
     cmd
       .addOption(new Option("--server <url>", "the Lockbox server (default: LOCKBOX_SERVER, else the saved profile's)").helpGroup(COMMON))
-      .addOption(new Option("--profile <name>", 'the saved profile to use (default: LOCKBOX_PROFILE, else "default")').helpGroup(COMMON));
+      .addOption(new Option("--profile <name>", 'the saved profile to use (default: LOCKBOX_PROFILE, else "default")').helpGroup(COMMON))
+      .addOption(new Option("--otp <code>", "step-up: a code from your authenticator app (or a recovery code), sent if the server asks").argParser(boundedText(64)).helpGroup(COMMON));
     if (json) cmd.addOption(new Option("--json", "print the API's JSON answer as it is, for scripts").helpGroup(COMMON));
   }
 }

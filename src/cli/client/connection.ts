@@ -6,6 +6,8 @@ import { profilePath, readProfile } from "./profile.js";
 export interface ConnectionOptions {
   server?: string;
   profile?: string;
+  /** --otp: the step-up code to retry with when the server asks for one. */
+  otp?: string;
 }
 
 /** `https://host:8443/` → `https://host:8443`; anything but an http(s) URL is a usage error. */
@@ -39,8 +41,9 @@ export function connect(options: ConnectionOptions, env: NodeJS.ProcessEnv = pro
   const rawServer = explicitServer ?? profile?.server;
   if (!rawServer) throw new CliError("no server: pass --server URL, set LOCKBOX_SERVER, or run `lockbox login --server URL --email E`", EXIT.unreachable);
   const server = normalizeServer(rawServer);
-  if (envToken) return new ApiClient(server, { token: envToken.trim() });
-  if (profile && normalizeServer(profile.server) === server) return new ApiClient(server, { token: profile.token });
+  const stepUp = { otp: options.otp, interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) };
+  if (envToken) return new ApiClient(server, { token: envToken.trim() }, true, stepUp);
+  if (profile && normalizeServer(profile.server) === server) return new ApiClient(server, { token: profile.token }, true, stepUp);
   const elsewhere = profile ? ` (the saved profile is for ${profile.server})` : "";
   throw new CliError(`no credentials for ${server}${elsewhere}: ${LOGIN_HINT}`, EXIT.unreachable);
 }

@@ -63,11 +63,12 @@ function deadline(r: AccessRequest): string {
 
 export function requestTable(items: AccessRequest[]): string {
   return table(
-    ["ID", "STATUS", "TICKET", "TENANT", "REQUESTER", "SERVICES", "ACCESS", "DEADLINE"],
+    ["ID", "STATUS", "TICKET", "REASON TYPE", "TENANT", "REQUESTER", "SERVICES", "ACCESS", "DEADLINE"],
     items.map((r) => [
       r.id,
       statusText(r.status),
-      r.ticket,
+      r.ticket || "-",
+      r.reasonType ?? "customer_initiated_support",
       r.tenantId,
       r.requester.name,
       r.services.join(","),
@@ -85,7 +86,8 @@ export function requestSummary(r: AccessRequest): string {
     ["Request", r.id],
     ["Status", `${statusText(r.status)}: ${stateLine(r)}`],
     ["Tenant", r.tenantId],
-    ["Ticket", r.ticket],
+    ["Ticket", r.ticket || "-"],
+    ["Purpose", r.reasonType ?? "customer_initiated_support"],
     ["Reason", r.reason],
     ["Services", r.services.join(", ")],
     [
@@ -95,6 +97,7 @@ export function requestSummary(r: AccessRequest): string {
     ["Requester", `${r.requester.name} <${r.requester.email}>`],
     ["Created", when(r.createdAt)],
   ];
+  if (r.startAt) rows.push(["Scheduled start", when(r.startAt)]);
   if (r.status === "pending_manager" || r.status === "pending_customer") rows.push(["Decide by", when(r.decideBy)]);
   if (r.managerDecision) {
     const d = r.managerDecision;
@@ -110,6 +113,14 @@ export function requestSummary(r: AccessRequest): string {
   if (r.endedAt) rows.push(["Ended", endedText(r)]);
   // The deny comment is already on the Customer or Manager line.
   if (r.endComment && r.endReason !== "denied" && r.endReason !== "rejected") rows.push(["Comment", r.endComment]);
+  for (const q of r.questions ?? []) {
+    rows.push(["Question", `${q.askedBy.name}, ${when(q.askedAt)}: "${q.text}" (id ${q.id})`]);
+    rows.push(["", q.answer === null ? "not answered yet" : `answered by ${q.answeredBy?.name ?? "?"}, ${when(q.answeredAt)}: "${q.answer}"`]);
+  }
+  for (const e of r.extensions ?? []) {
+    const of = e.status === "pending" ? `, ${e.approvals.length} of ${e.requiredApprovals} approvals` : "";
+    rows.push(["Extension", `+${minutes(e.minutes)} ${e.status}${of}, asked by ${e.requestedBy.name} ${when(e.requestedAt)}: "${e.reason}" (id ${e.id})`]);
+  }
   return table(null, rows.map(([k, v]) => [paint("bold", k), v]));
 }
 

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { AccessRequest } from "../../requests/access-request.js";
+import { reasonTypes } from "../../requests/reason-types.js";
 import { requestStatuses } from "../../requests/request-lifecycle.js";
 import { CliError } from "../fail.js";
 import { type ApiClient, seg } from "./api-client.js";
@@ -7,6 +8,9 @@ import { boundedText, type CommonOptions, clientCommand, connect, groupCommand, 
 import { EXIT } from "./exit-codes.js";
 import { print, printJson, when } from "./output.js";
 import { outcomeLine, requestSummary, requestTable } from "./request-view.js";
+import { mustSignInBrowser, waitForBrowserDecision } from "./signed-handover.js";
+import { registerWorkflowCommands } from "./workflow-commands.js";
+import { registerBreakGlassCommands } from "./break-glass-commands.js";
 
 interface Page<T> {
   items: T[];
@@ -15,6 +19,7 @@ interface Page<T> {
 
 interface ListOptions extends CommonOptions {
   status?: string;
+  reasonType?: string;
   tenant?: string;
   ticket?: string;
   requester?: string;
@@ -27,7 +32,9 @@ interface ListOptions extends CommonOptions {
 
 interface CreateOptions extends CommonOptions {
   tenant: string;
-  ticket: string;
+  ticket?: string;
+  reasonType?: string;
+  startAt?: string;
   reason: string;
   services: string[];
   access: "read" | "write";
@@ -57,9 +64,22 @@ function action(
   examples: string[],
   extra: (cmd: Command) => Command = (cmd) => cmd.addOption(comment()),
 ): void {
-  extra(clientCommand(group, `${verb} <id>`, description, examples)).action(
-    async (id: string, opts: CommonOptions & { comment?: string; minutes?: number }) => {
+  const cmd = extra(clientCommand(group, `${verb} <id>`, description, examples));
+  if (verb === "approve" || verb === "deny" || verb === "revoke") {
+    cmd
+      .option("--poll-seconds <n>", "on a tenant with signed approvals: how often to look for the decision made in the browser", wholeNumber(1, 60))
+      .option("--wait-minutes <n>", "on a tenant with signed approvals: how long to wait for it (default 30)", wholeNumber(1, 24 * 60));
+  }
+  cmd.action(
+    async (id: string, opts: CommonOptions & { comment?: string; minutes?: number; pollSeconds?: number; waitMinutes?: number }) => {
       const api = connect(opts);
+      if ((verb === "approve" || verb === "deny" || verb === "revoke") && (await mustSignInBrowser(api, id))) {
+        const say = (line: string) => process.stderr.write(`${line}\n`);
+        const r = await naming(id, waitForBrowserDecision(api, id, verb, { pollSeconds: opts.pollSeconds ?? 3, waitMinutes: opts.waitMinutes ?? 30, say }));
+        if (opts.json) printJson(r);
+        else print(outcomeLine(r));
+        return;
+      }
       const body: Record<string, unknown> = {};
       if (opts.comment !== undefined) body.comment = opts.comment;
       if (opts.minutes !== undefined) body.grantedMinutes = opts.minutes;
@@ -80,6 +100,7 @@ export function registerRequestCommands(program: Command): void {
     .addOption(new Option("--status <status>", "only this status").choices(requestStatuses))
     .option("--tenant <id>", "only this tenant's requests")
     .option("--ticket <ticket>", "only requests for this support ticket")
+    .addOption(new Option("--reason-type <type>", "only requests with this reason type").choices(reasonTypes))
     .option("--requester <user-id>", "only requests filed by this user")
     .option("--mine", "only requests I filed")
     .option("--created-after <time>", "filed at or after this time", isoTime)
@@ -93,6 +114,7 @@ export function registerRequestCommands(program: Command): void {
         status: opts.status,
         tenantId: opts.tenant,
         ticket: opts.ticket,
+        reasonType: opts.reasonType,
         requester,
         createdAfter: opts.createdAfter,
         createdBefore: opts.createdBefore,
@@ -117,7 +139,9 @@ export function registerRequestCommands(program: Command): void {
     'lockbox requests create --tenant 5f0c… --ticket CASE-42 --reason "Mailbox search fails" --services mail,files --access read --minutes 30',
   ])
     .requiredOption("--tenant <id>", "the customer tenant whose data you need")
-    .requiredOption("--ticket <ticket>", "the support case number", boundedText(64))
+    .option("--ticket <ticket>", "the support case number (required for customer_initiated_support)", boundedText(64))
+    .addOption(new Option("--reason-type <type>", "why you ask (default customer_initiated_support)").choices(reasonTypes))
+    .option("--start-at <time>", "scheduled start, ISO-8601 UTC, at most 7 days ahead (default: at approval)", isoTime)
     .requiredOption("--reason <text>", "why you need access (shown to the customer)", boundedText(2000))
     .requiredOption("--services <keys>", "comma-separated service keys, e.g. mail,files", list)
     .addOption(new Option("--access <level>", "read, or write (includes read)").choices(["read", "write"]).default("read"))
@@ -127,6 +151,8 @@ export function registerRequestCommands(program: Command): void {
       const r = await connect(opts).post<AccessRequest>("/v1/requests", {
         tenantId: opts.tenant,
         ticket: opts.ticket,
+        reasonType: opts.reasonType,
+        startAt: opts.startAt,
         reason: opts.reason,
         services: opts.services,
         accessLevel: opts.access,
@@ -173,4 +199,7 @@ export function registerRequestCommands(program: Command): void {
     print(grant.token);
     process.stderr.write(`expires ${when(grant.expiresAt)}\n`);
   });
+
+  registerWorkflowCommands(requests);
+  registerBreakGlassCommands(requests);
 }

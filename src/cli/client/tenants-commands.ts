@@ -21,6 +21,7 @@ interface SetOptions extends CommonOptions {
   protectedServices?: string[];
   notificationEmails?: string[];
   requireDecisionComment?: boolean;
+  requireMfaForDecisions?: boolean;
 }
 
 /** The settings flags, in the API's field order; the human view labels rows with them. */
@@ -33,6 +34,7 @@ const settingFlags: [keyof TenantSettings, string][] = [
   ["protectedServices", "protected-services"],
   ["notificationEmails", "notification-emails"],
   ["requireDecisionComment", "require-decision-comment"],
+  ["requireMfaForDecisions", "require-mfa-for-decisions"],
 ];
 
 function settingsTable(s: TenantSettings): string {
@@ -88,6 +90,7 @@ export function registerTenantCommands(program: Command): void {
     .option("--protected-services <keys>", '"all" or comma-separated service keys that need customer approval', list)
     .option("--notification-emails <emails>", "comma-separated extra addresses told of every request ('' clears)", list)
     .option("--require-decision-comment <bool>", "the tenant's deny and revoke need a comment", boolean)
+    .option("--require-mfa-for-decisions <bool>", "decisions and security settings need a fresh passkey or TOTP (step-up)", boolean)
     .action(async (id: string | undefined, opts: SetOptions) => {
       const patch: Partial<TenantSettings> = {};
       if (opts.auditingEnabled !== undefined) patch.auditingEnabled = opts.auditingEnabled;
@@ -101,6 +104,7 @@ export function registerTenantCommands(program: Command): void {
       }
       if (opts.notificationEmails !== undefined) patch.notificationEmails = opts.notificationEmails;
       if (opts.requireDecisionComment !== undefined) patch.requireDecisionComment = opts.requireDecisionComment;
+      if (opts.requireMfaForDecisions !== undefined) patch.requireMfaForDecisions = opts.requireMfaForDecisions;
       if (Object.keys(patch).length === 0) {
         throw new CliError("name at least one setting to change (see lockbox tenants settings set --help)", EXIT.usage);
       }

@@ -2,7 +2,7 @@ import { addMinutes } from "../../clock.js";
 import type { Queryable } from "../../db/schema.js";
 import { CHALLENGE_MINUTES } from "./relying-party.js";
 
-export type ChallengePurpose = "register" | "sign_in";
+export type ChallengePurpose = "register" | "sign_in" | "step_up";
 
 /**
  * Challenges live on the server, not in a cookie: the browser echoes the challenge inside the

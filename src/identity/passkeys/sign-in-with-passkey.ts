@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { generateAuthenticationOptions, verifyAuthenticationResponse } from "@simplewebauthn/server";
+import { generateAuthenticationOptions } from "@simplewebauthn/server";
 import { recordOrgActivity } from "../../audit/record-org-activity.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../errors.js";
@@ -12,6 +12,7 @@ import { passkeyRowByCredentialId } from "./passkey-queries.js";
 import type { AuthenticationResponseBody } from "./passkey-schemas.js";
 import { challengeOf } from "./read-challenge.js";
 import { CHALLENGE_MINUTES, relyingPartyOf } from "./relying-party.js";
+import { advancePasskeyCounter, checkPasskeyAssertion } from "./verify-assertion.js";
 
 /**
  * Request options for a sign-in without an email: no allowCredentials, so the authenticator
@@ -33,8 +34,8 @@ const failed = (message: string) => new AppError("unauthenticated", message);
 /**
  * Verifies an assertion and starts a session exactly as a password sign-in does (same answer,
  * same cookie), audited as `user.signed_in` with `details.method: "passkey"`. Failures count
- * against the same per-IP brake as passwords. The counter moves by compare-and-set: of two
- * assertions racing with one counter value (a cloned authenticator), one loses.
+ * against the same per-IP brake as passwords. The counter moves by compare-and-set (see
+ * advancePasskeyCounter).
  */
 export async function signInWithPasskey(
   deps: Deps,
@@ -43,7 +44,6 @@ export async function signInWithPasskey(
 ): Promise<{ user: User; cookie: string; csrfToken: string }> {
   const keys = [`ip:${input.ip}`];
   await sleep(throttle.attempt(keys, "too many failed sign-ins; try again later"));
-  const rp = relyingPartyOf(deps.config);
   const now = deps.clock.now();
   const challenge = challengeOf(input.response.response.clientDataJSON);
   if (!(await consumeChallenge(deps.db, now, challenge, "sign_in", null))) {
@@ -57,37 +57,12 @@ export async function signInWithPasskey(
   const handle = input.response.response.userHandle;
   if (handle !== undefined && Buffer.from(handle, "base64url").toString("utf8") !== row.id) throw failed("the passkey does not belong to this account");
 
-  const counter = Number(passkey.counter);
-  let verified;
-  try {
-    verified = await verifyAuthenticationResponse({
-      response: input.response as Parameters<typeof verifyAuthenticationResponse>[0]["response"],
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origin,
-      expectedRPID: rp.id,
-      credential: {
-        id: passkey.credential_id,
-        publicKey: Buffer.from(passkey.public_key, "base64url"),
-        counter,
-        transports: JSON.parse(passkey.transports) as string[],
-      },
-      requireUserVerification: true,
-    });
-  } catch (err) {
-    throw failed(`the passkey assertion could not be verified: ${(err as Error).message}`);
-  }
-  if (!verified.verified) throw failed("the passkey assertion could not be verified");
+  const newCounter = await checkPasskeyAssertion(deps.config, passkey, input.response, challenge, failed);
   throttle.forgive(keys);
 
   const user = toUser(row);
   const session = await deps.db.transaction().execute(async (trx) => {
-    const moved = await trx
-      .updateTable("passkeys")
-      .set({ counter: verified.authenticationInfo.newCounter, last_used_at: now.toISOString() })
-      .where("id", "=", passkey.id)
-      .where("counter", "=", passkey.counter)
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) !== 1) throw failed("the passkey was used concurrently; try again");
+    await advancePasskeyCounter(trx, passkey, newCounter, now, failed);
     await recordOrgActivity(trx, user.tenantId, {
       at: now,
       operation: "user.signed_in",

@@ -42,13 +42,13 @@ export function ssoRoutes(app: FastifyInstance, deps: Deps): void {
   );
   r.put(
     "/v1/orgs/:org/sso",
-    { schema: { tags, params: orgParams, body: putSsoBody, response: { 200: ssoConfigSchema, ...errorResponses } } },
+    { config: { stepUp: true }, schema: { tags, params: orgParams, body: putSsoBody, response: { 200: ssoConfigSchema, ...errorResponses } } },
     async (req) => {
       const body = { ...req.body, roleMap: req.body.roleMap as Record<string, Role[]> | undefined };
       return view(await putSsoConfig(deps, clients, callerOf(req), req.params.org, body));
     },
   );
-  r.delete("/v1/orgs/:org/sso", { schema: { tags, params: orgParams, response: { 204: z.null(), ...errorResponses } } }, async (req, reply) => {
+  r.delete("/v1/orgs/:org/sso", { config: { stepUp: true }, schema: { tags, params: orgParams, response: { 204: z.null(), ...errorResponses } } }, async (req, reply) => {
     await deleteSsoConfig(deps, clients, callerOf(req), req.params.org);
     return reply.code(204).send(null);
   });

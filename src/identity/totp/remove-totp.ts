@@ -5,10 +5,11 @@ import { auditActor, type Caller } from "../roles.js";
 import { verifyTotpCode } from "./verify-totp-code.js";
 
 /**
- * Removes the caller's authenticator app and its recovery codes, audited always. Until step-up
- * exists (SPEC 14: "DELETE /v1/me/totp (with step-up)") the removal itself asks for a current
- * code or a recovery code, so a stolen session cookie cannot strip the factor. A pending
- * enrolment (never confirmed) is simply discarded without a code.
+ * Removes the caller's authenticator app and its recovery codes, audited always. It needs step-up
+ * (SPEC 14: "DELETE /v1/me/totp (with step-up)"), whatever the org's setting: a current code or a
+ * recovery code in `code`, or a fresh verification the route already found (`caller.verification`:
+ * a passkey, or X-Lockbox-OTP), so a stolen session cookie cannot strip the factor. A pending
+ * enrolment (never confirmed) is simply discarded without either.
  */
 export async function removeTotp(deps: Deps, caller: Caller, code: string | undefined): Promise<void> {
   const userId = caller.user.id;
@@ -16,10 +17,15 @@ export async function removeTotp(deps: Deps, caller: Caller, code: string | unde
   if (!factor) throw new AppError("not_found", "no authenticator app is enrolled");
   let method: string | null = null;
   if (factor.confirmed_at) {
-    if (!code) throw invalidField("code", "a current code from the app, or a recovery code, is required");
-    const check = await verifyTotpCode(deps, userId, code);
-    if (!check.ok) throw invalidField("code", "the code is not right");
-    method = check.method;
+    if (code) {
+      const check = await verifyTotpCode(deps, userId, code);
+      if (!check.ok) throw invalidField("code", "the code is not right");
+      method = check.method;
+    } else if (caller.verification) {
+      method = caller.verification.method;
+    } else {
+      throw invalidField("code", "a current code from the app, or a recovery code, is required");
+    }
   }
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {

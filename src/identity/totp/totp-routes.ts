@@ -8,6 +8,7 @@ import { errorResponses, optionalBody } from "../../http/common-schemas.js";
 import type { LoginThrottle } from "../login-throttle.js";
 import { confirmTotpEnrolment, startTotpEnrolment } from "./enrol-totp.js";
 import { removeTotp, totpStatus } from "./remove-totp.js";
+import { otpHeaderSchema, requireStepUp } from "../step-up/require-step-up.js";
 
 const codeSchema = z.string().trim().min(1).max(64);
 const isWrongCode = (err: unknown) => err instanceof AppError && err.code === "invalid_request";
@@ -63,13 +64,16 @@ export function totpRoutes(app: FastifyInstance, deps: Deps, codeLimiter: LoginT
     {
       schema: {
         tags,
-        description: "Removes the authenticator app and its recovery codes; needs a current code or a recovery code in `code`.",
+        description: "Removes the authenticator app and its recovery codes; needs step-up: a current code or a recovery code in `code`, or a fresh verification (passkey, X-Lockbox-OTP).",
+        headers: otpHeaderSchema,
         body: optionalBody({ code: codeSchema.optional() }),
         response: { 204: z.null(), ...errorResponses, 429: errorResponses[400] },
       },
     },
     async (req, reply) => {
       const caller = callerOf(req);
+      // Without a code in the body, a fresh step-up (passkey or X-Lockbox-OTP) must stand in.
+      if (!req.body?.code && (await totpStatus(deps, caller.user.id)).enrolled) await requireStepUp(deps, req, "always");
       await guarded(caller.user.id, () => removeTotp(deps, caller, req.body?.code));
       return reply.code(204).send(null);
     },

@@ -22,6 +22,32 @@ type Query = Record<string, string | number | undefined | null | false>;
 let csrfToken: string | null = null;
 let onUnauthenticated: (() => void) | null = null;
 
+/**
+ * What the person did when a call answered 401 `step_up_required` (SPEC 14): a passkey
+ * verification, which the server now holds for the session (nothing to send), or a TOTP code to
+ * send with the retry in `X-Lockbox-OTP`. The handler rejects when the person gives up.
+ */
+export interface StepUpProof {
+  otp?: string;
+}
+export type StepUpMethod = "passkey" | "totp";
+type StepUpHandler = (methods: StepUpMethod[]) => Promise<StepUpProof>;
+let onStepUp: StepUpHandler | null = null;
+
+/** The admin center's step-up prompt (features/account/step-up-dialog.tsx) registers here. */
+export function setStepUpHandler(handler: StepUpHandler | null): void {
+  onStepUp = handler;
+}
+
+/** The step-up's own calls: their refusals are the prompt's business, never a signed-out session. */
+const isVerifyCall = (path: string) => path.startsWith("/v1/auth/verify");
+
+function stepUpMethods(details: unknown): StepUpMethod[] {
+  const listed = (details as { methods?: unknown } | undefined)?.methods;
+  const methods = Array.isArray(listed) ? listed.filter((m): m is StepUpMethod => m === "passkey" || m === "totp") : [];
+  return methods.length ? methods : ["passkey", "totp"];
+}
+
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
@@ -40,10 +66,11 @@ export function withQuery(path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function send<T>(method: string, path: string, body?: unknown, proof?: StepUpProof): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
+  if (proof?.otp) headers["x-lockbox-otp"] = proof.otp;
   let res: Response;
   try {
     res = await fetch(path, {
@@ -72,7 +99,14 @@ async function send<T>(method: string, path: string, body?: unknown): Promise<T>
       envelope?.details,
       envelope?.requestId,
     );
-    if (res.status === 401 && path !== "/v1/auth/login") onUnauthenticated?.();
+    // Step-up: prove presence once, then retry the very call once. A second refusal (a wrong
+    // or spent code) goes to the page as it is: the person starts the action again.
+    if (res.status === 401 && error.code === "step_up_required") {
+      if (!onStepUp || proof || isVerifyCall(path)) throw error;
+      const given = await onStepUp(stepUpMethods(error.details));
+      return send<T>(method, path, body, given);
+    }
+    if (res.status === 401 && path !== "/v1/auth/login" && !isVerifyCall(path)) onUnauthenticated?.();
     throw error;
   }
   return data as T;

@@ -1,5 +1,6 @@
 import { Fragment, type ReactNode, useEffect, useRef } from "react";
 import { AccountPage } from "../features/account/account-page";
+import { StepUpHost } from "../features/account/step-up-dialog";
 import { AcceptInvitationPage } from "../features/auth/accept-invitation-page";
 import { SignInPage } from "../features/auth/sign-in-page";
 import { AuditLogPage } from "../features/audit/audit-log-page";
@@ -12,6 +13,7 @@ import { TenantsPage } from "../features/provider/tenants-page";
 import { ApprovalQueuePage } from "../features/queue/approval-queue-page";
 import { RequestDetailPage } from "../features/requests/request-detail-page";
 import { RequestListPage } from "../features/requests/request-list-page";
+import { DisputedBreakGlassPage } from "../features/requests/review-disputed-page";
 import { SettingsPage } from "../features/settings/settings-page";
 import { EmptyState, Loading } from "../ui/alerts";
 import { Page } from "../ui/page";
@@ -33,6 +35,7 @@ const pages: Record<string, () => ReactNode> = {
   "/staff": () => <StaffPage />,
   "/services": () => <ServicesPage />,
   "/account": () => <AccountPage />,
+  "/break-glass": () => <DisputedBreakGlassPage />,
 };
 
 function routeFor(pathname: string, user: User): ReactNode {
@@ -79,6 +82,7 @@ function SignedIn({ user, pathname, visit }: { user: User; pathname: string; vis
   return (
     <AppShell orgName={orgName}>
       <Fragment key={visit}>{routeFor(pathname, user)}</Fragment>
+      <StepUpHost />
     </AppShell>
   );
 }

@@ -22,6 +22,7 @@ export const navItems: NavItem[] = [
   { to: "/staff", label: "Staff", icon: icons.people, roles: ["provider_admin"], side: "provider" },
   { to: "/services", label: "Services", icon: icons.grid, roles: ["engineer", "manager", "provider_admin"], side: "provider" },
   { to: "/audit", label: "Audit log", icon: icons.audit, roles: ["provider_admin"], side: "provider" },
+  { to: "/break-glass", label: "Disputed break-glass", icon: icons.alert, roles: ["provider_admin"], side: "provider" },
   // Everyone manages their own passkeys, authenticator app and sessions.
   { to: "/account", label: "My account", icon: icons.shield, roles: ["global_admin", "lockbox_approver", "auditor"], side: "tenant" },
   { to: "/account", label: "My account", icon: icons.shield, roles: ["engineer", "manager", "provider_admin"], side: "provider" },

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { ApiError, errorMessage } from "../api/client";
+import { Link } from "../app/router";
 import { icons } from "./icons";
 
 /**
@@ -14,12 +15,22 @@ export function ErrorAlert({ error, title, reference = true }: { error: unknown;
       <icons.alert />
       <div>
         {title && <strong>{title}</strong>}
-        <p>{errorMessage(error)}</p>
+        {isEnrolmentNeeded(error) ? (
+          <p>
+            This action needs a second factor, and you have none yet. Add a passkey or an authenticator app on{" "}
+            <Link to="/account">My account</Link>, then try again.
+          </p>
+        ) : (
+          <p>{errorMessage(error)}</p>
+        )}
         {requestId && <p className="alert-meta">Reference: {requestId}</p>}
       </div>
     </div>
   );
 }
+
+/** 403 `mfa_enrollment_required` (SPEC 14): step-up is on and the person has no passkey or TOTP. */
+const isEnrolmentNeeded = (error: unknown) => error instanceof ApiError && error.code === "mfa_enrollment_required";
 
 export function Notice({ tone = "info", children }: { tone?: "info" | "success" | "warning"; children: ReactNode }) {
   const Icon = tone === "success" ? icons.check : tone === "warning" ? icons.alert : icons.info;

@@ -49,3 +49,13 @@ export const startTotp = () => api.post<{ secret: string; otpauthUrl: string }>(
 export const confirmTotp = (code: string) => api.post<{ recoveryCodes: string[] }>("/v1/me/totp/confirm", { code });
 export const removeTotp = (code: string) => api.delete("/v1/me/totp", { code });
 export const endOtherSessions = () => api.delete<{ sessionsEnded: number }>("/v1/me/sessions/others");
+
+/**
+ * Step-up with a passkey (SPEC 14): an assertion over the server's fresh challenge for one of the
+ * caller's own passkeys; the server then holds the verification for this session for 5 minutes.
+ */
+export async function verifyWithPasskey(): Promise<void> {
+  const { options } = await api.post<Options<Parameters<typeof startAuthentication>[0]["optionsJSON"]>>("/v1/auth/verify/options");
+  const response = await startAuthentication({ optionsJSON: options });
+  await api.post("/v1/auth/verify", { response });
+}

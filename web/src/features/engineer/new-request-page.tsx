@@ -5,7 +5,8 @@ import { navigate } from "../../app/router";
 import { useQuery } from "../../app/use-query";
 import { ErrorAlert, Notice } from "../../ui/alerts";
 import { CheckboxGroup, SelectField, TextArea, TextField } from "../../ui/fields";
-import { formatMinutes } from "../../ui/format";
+import { formatMinutes, fromLocalInput } from "../../ui/format";
+import { type ReasonType, reasonTypeLabels, reasonTypes } from "../../../../src/requests/reason-types.js";
 import { Card, Page } from "../../ui/page";
 import { loadServices, loadTenants } from "../catalog";
 
@@ -18,6 +19,8 @@ export function NewRequestPage() {
   const services = useQuery(loadServices, []);
   const [tenantId, setTenantId] = useState("");
   const [ticket, setTicket] = useState("");
+  const [reasonType, setReasonType] = useState<ReasonType>("customer_initiated_support");
+  const [startAt, setStartAt] = useState("");
   const [reason, setReason] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
   const [accessLevel, setAccessLevel] = useState<"read" | "write">("read");
@@ -44,13 +47,15 @@ export function NewRequestPage() {
     try {
       const created = await api.post<AccessRequest>("/v1/requests", {
         tenantId,
-        ticket: ticket.trim(),
+        ...(ticket.trim() ? { ticket: ticket.trim() } : {}),
+        reasonType,
+        ...(fromLocalInput(startAt) ? { startAt: fromLocalInput(startAt) } : {}),
         reason: reason.trim(),
         services: chosen,
         accessLevel,
         requestedMinutes: chosenMinutes,
       });
-      navigate(`/my-requests?submitted=${encodeURIComponent(created.ticket)}`);
+      navigate(`/my-requests?submitted=${encodeURIComponent(created.ticket || created.id)}`);
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -78,7 +83,28 @@ export function NewRequestPage() {
               Longest access: {formatMinutes(settings.data.maxAccessMinutes)}.
             </Notice>
           )}
-          <TextField label="Ticket" required maxLength={64} hint="The support case number the customer knows." value={ticket} onChange={(e) => setTicket(e.target.value)} />
+          <SelectField label="Reason type" value={reasonType} onChange={(e) => setReasonType(e.target.value as ReasonType)}>
+            {reasonTypes.map((t) => (
+              <option key={t} value={t}>
+                {reasonTypeLabels[t]}
+              </option>
+            ))}
+          </SelectField>
+          <TextField
+            label="Ticket"
+            required={reasonType === "customer_initiated_support"}
+            maxLength={64}
+            hint={reasonType === "customer_initiated_support" ? "The support case number the customer knows." : "Optional for this reason type."}
+            value={ticket}
+            onChange={(e) => setTicket(e.target.value)}
+          />
+          <TextField
+            label="Scheduled start (optional)"
+            type="datetime-local"
+            hint="Access opens then, or at the final approval if that is later; at most 7 days ahead."
+            value={startAt}
+            onChange={(e) => setStartAt(e.target.value)}
+          />
           <TextArea label="Reason" required maxLength={2000} rows={4} hint="What you need to do and why. The customer reads this before deciding." value={reason} onChange={(e) => setReason(e.target.value)} />
           <CheckboxGroup
             legend="Services"

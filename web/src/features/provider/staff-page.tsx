@@ -2,6 +2,7 @@ import { providerRoles } from "../../api/types";
 import { Card, Page } from "../../ui/page";
 import { UsersPanel } from "../users/users-panel";
 import { SsoPanel } from "../settings/sso-panel";
+import { ProviderSettingsPanel } from "./provider-settings-panel";
 
 export function StaffPage() {
   return (
@@ -10,6 +11,7 @@ export function StaffPage() {
         <UsersPanel roles={providerRoles} />
       </Card>
       <Card title="Sign-in" description="Let the provider's staff sign in through your own identity provider (OpenID Connect)."><SsoPanel org="provider" /></Card>
+      <Card title="Step-up" description="A second factor at the moment of a decision."><ProviderSettingsPanel /></Card>
     </Page>
   );
 }

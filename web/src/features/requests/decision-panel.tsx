@@ -9,6 +9,7 @@ import { SelectField } from "../../ui/fields";
 import { formatMinutes } from "../../ui/format";
 import { isFinalApproval, type RequestAction } from "./request-rules";
 import { describeDone, describeState } from "./request-story";
+import { type SignedDecisionBody, SignedDecisionDialog, type SignedVerb } from "./signed-decision-dialog";
 
 const endpoint: Record<RequestAction, string> = {
   approve: "approve",
@@ -79,7 +80,7 @@ export function DecisionPanel({
   const [missingComment, setMissingComment] = useState(false);
   const [error, setError] = useState<unknown>(null);
   // The customer's rule binds the customer's own people only (the provider keeps its own policy).
-  const needsSettings = user.tenantId !== null && (actions.includes("deny") || actions.includes("revoke"));
+  const needsSettings = user.tenantId !== null && (actions.includes("approve") || actions.includes("deny") || actions.includes("revoke"));
   const settings = useQuery(
     () => (needsSettings ? api.get<TenantSettings>(`/v1/tenants/${request.tenantId}/settings`).catch(() => undefined) : Promise.resolve(undefined)),
     [request.tenantId, needsSettings],
@@ -92,7 +93,11 @@ export function DecisionPanel({
   const offerShorter = actions.includes("approve") && isFinalApproval(request) && shorterDurations(request.requestedMinutes).length > 0;
   const showComment = !(actions.length === 1 && actions[0] === "release");
 
-  const act = async (action: RequestAction) => {
+  // Signed approvals (SPEC 15): the customer's decisions go through the passkey signing dialog.
+  const [signing, setSigning] = useState<SignedVerb | null>(null);
+  const signs = (a: RequestAction): a is SignedVerb => Boolean(settings.data?.requireSignedApprovals) && user.tenantId !== null && (a === "approve" || a === "deny" || a === "revoke");
+
+  const act = async (action: RequestAction, signed?: SignedDecisionBody) => {
     setBusy(action);
     setError(null);
     try {
@@ -102,6 +107,7 @@ export function DecisionPanel({
           : {
               ...(comment.trim() ? { comment: comment.trim() } : {}),
               ...(action === "approve" && minutes ? { grantedMinutes: Number(minutes) } : {}),
+              ...(signed ?? {}),
             };
       const updated = await api.post<AccessRequest>(`/v1/requests/${request.id}/${endpoint[action]}`, body);
       setComment("");
@@ -132,7 +138,8 @@ export function DecisionPanel({
       return;
     }
     setMissingComment(false);
-    if (confirmText[action]) setConfirming(action);
+    if (signs(action)) setSigning(action);
+    else if (confirmText[action]) setConfirming(action);
     else void act(action);
   };
 
@@ -182,6 +189,17 @@ export function DecisionPanel({
           </button>
         ))}
       </div>
+      <SignedDecisionDialog
+        request={request}
+        verb={signing}
+        {...(signing === "approve" && minutes ? { grantedMinutes: Number(minutes) } : {})}
+        onSigned={async (signed) => {
+          const verb = signing!;
+          setSigning(null);
+          await act(verb, signed);
+        }}
+        onCancel={() => setSigning(null)}
+      />
       <ConfirmDialog
         open={confirm !== undefined}
         title={confirm?.title ?? ""}

@@ -18,6 +18,9 @@ import { RequestDeadline } from "./request-deadline";
 import { actionsFor, isPending, liveStatus, type RequestAction } from "./request-rules";
 import { RequestTimeline } from "./request-timeline";
 import { ServiceTags } from "./service-tags";
+import { BreakGlassPanel } from "./review-break-glass-panel";
+import { RequestWorkflowPanel } from "./request-workflow-panel";
+import { reasonTypeLabels } from "../../../../src/requests/reason-types.js";
 
 /** The side card's title says what the viewer can do there: decide, or act on their own request. */
 function actionsTitle(actions: RequestAction[]): string {
@@ -70,7 +73,17 @@ export function RequestDetailPage({ id }: { id: string }) {
                 </>
               )}
               <dt>Ticket</dt>
-              <dd>{r.ticket}</dd>
+              <dd>{r.ticket || <span className="muted">none</span>}</dd>
+              <dt>Reason type</dt>
+              <dd data-testid="reason-type">{reasonTypeLabels[r.reasonType] ?? r.reasonType}</dd>
+              {r.startAt && (
+                <>
+                  <dt>Scheduled start</dt>
+                  <dd data-testid="scheduled-start">
+                    <LocalTime iso={r.startAt} /> <span className="muted small">(access opens then, or at the final approval if later)</span>
+                  </dd>
+                </>
+              )}
               <dt>Requester</dt>
               <dd>
                 {r.requester.name} <span className="muted">({r.requester.email})</span>
@@ -134,6 +147,8 @@ export function RequestDetailPage({ id }: { id: string }) {
               </p>
             )}
           </Card>
+          <BreakGlassPanel request={r} onChanged={() => query.reload()} />
+          <RequestWorkflowPanel request={r} status={status} onChanged={() => query.reload()} />
           {actions.length > 0 && (
             <Card title={actionsTitle(actions)}>
               <DecisionPanel request={r} actions={actions} onDone={onDone} />

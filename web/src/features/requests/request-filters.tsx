@@ -2,9 +2,11 @@ import { type FormEvent, useState } from "react";
 import { type RequestStatus, requestStatuses } from "../../api/types";
 import { SelectField, TextField } from "../../ui/fields";
 import { fromLocalInput, statusLabels } from "../../ui/format";
+import { reasonTypeLabels, reasonTypes } from "../../../../src/requests/reason-types.js";
 
 export interface RequestFilter {
   status?: RequestStatus;
+  reasonType?: string;
   ticket?: string;
   createdAfter?: string;
   createdBefore?: string;
@@ -14,6 +16,7 @@ export interface RequestFilter {
 export function RequestFilters({ onApply }: { onApply: (f: RequestFilter) => void }) {
   const [status, setStatus] = useState("");
   const [ticket, setTicket] = useState("");
+  const [reasonType, setReasonType] = useState("");
   const [after, setAfter] = useState("");
   const [before, setBefore] = useState("");
   const apply = (e: FormEvent) => {
@@ -21,6 +24,7 @@ export function RequestFilters({ onApply }: { onApply: (f: RequestFilter) => voi
     onApply({
       status: (status || undefined) as RequestStatus | undefined,
       ticket: ticket.trim() || undefined,
+      reasonType: reasonType || undefined,
       createdAfter: fromLocalInput(after),
       createdBefore: fromLocalInput(before),
     });
@@ -28,6 +32,7 @@ export function RequestFilters({ onApply }: { onApply: (f: RequestFilter) => voi
   const clear = () => {
     setStatus("");
     setTicket("");
+    setReasonType("");
     setAfter("");
     setBefore("");
     onApply({});
@@ -39,6 +44,14 @@ export function RequestFilters({ onApply }: { onApply: (f: RequestFilter) => voi
         {requestStatuses.map((s) => (
           <option key={s} value={s}>
             {statusLabels[s]}
+          </option>
+        ))}
+      </SelectField>
+      <SelectField label="Reason type" value={reasonType} onChange={(e) => setReasonType(e.target.value)}>
+        <option value="">Any reason</option>
+        {reasonTypes.map((t) => (
+          <option key={t} value={t}>
+            {reasonTypeLabels[t]}
           </option>
         ))}
       </SelectField>

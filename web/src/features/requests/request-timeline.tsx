@@ -1,4 +1,5 @@
 import type { AccessRequest } from "../../api/types";
+import { formatMinutes, formatTime } from "../../ui/format";
 import { LocalTime } from "../../ui/time";
 
 interface Step {
@@ -7,6 +8,7 @@ interface Step {
   at?: string;
   comment?: string | null;
   tone: "done" | "negative" | "waiting";
+  kind?: "question" | "answer" | "extension";
 }
 
 const endTitles: Record<string, string> = {
@@ -33,7 +35,32 @@ function stepsOf(r: AccessRequest): Step[] {
   if (title && (r.endedAt || r.status === "expired")) {
     steps.push({ title, who: r.endedBy?.name, at: r.endedAt ?? undefined, comment: r.endComment ?? null, tone: r.status === "revoked" ? "negative" : "done" });
   }
-  return steps;
+  // Questions and extensions (SPEC 17) interleave with the decisions by time; "waiting" steps stay last.
+  for (const q of r.questions ?? []) {
+    steps.push({ title: "Question from the customer", who: q.askedBy.name, at: q.askedAt, comment: q.text, tone: "done", kind: "question" });
+    if (q.answer !== null) steps.push({ title: "Answered by the requester", who: q.answeredBy?.name, at: q.answeredAt ?? undefined, comment: q.answer, tone: "done", kind: "answer" });
+    else steps.push({ title: "Waiting for the requester's answer", tone: "waiting", kind: "question" });
+  }
+  for (const e of r.extensions ?? []) {
+    steps.push({ title: `Extension of ${formatMinutes(e.minutes)} asked`, who: e.requestedBy.name, at: e.requestedAt, comment: e.reason, tone: "done", kind: "extension" });
+    for (const a of e.approvals.slice(0, e.status === "approved" ? -1 : undefined)) {
+      steps.push({ title: "Extension approved by customer", who: a.by.name, at: a.at, comment: a.comment, tone: "done", kind: "extension" });
+    }
+    if (e.decision) {
+      const approved = e.decision.decision === "approve";
+      steps.push({
+        title: approved ? `Extension approved: access until ${formatTime(e.accessEndsAt ?? "")}` : "Extension denied by customer",
+        who: e.decision.by.name,
+        at: e.decision.at,
+        comment: e.decision.comment,
+        tone: approved ? "done" : "negative",
+        kind: "extension",
+      });
+    } else if (e.status === "pending") steps.push({ title: "Extension waits for the customer", tone: "waiting", kind: "extension" });
+    else if (e.status === "expired") steps.push({ title: "Extension not decided before access ended", tone: "negative", kind: "extension" });
+  }
+  const timed = steps.filter((s) => s.at).sort((a, b) => a.at!.localeCompare(b.at!));
+  return [...timed, ...steps.filter((s) => !s.at)];
 }
 
 /** What happened to the request so far, oldest first, with the real names of the deciders. */
@@ -41,7 +68,7 @@ export function RequestTimeline({ request }: { request: AccessRequest }) {
   return (
     <ol className="timeline">
       {stepsOf(request).map((s, i) => (
-        <li key={i} className={`timeline-step timeline-${s.tone}`}>
+        <li key={i} className={`timeline-step timeline-${s.tone}`} data-kind={s.kind}>
           <span className="timeline-dot" aria-hidden="true" />
           <div>
             <p className="timeline-title">{s.title}</p>

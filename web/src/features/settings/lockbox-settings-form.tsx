@@ -84,6 +84,13 @@ export function LockboxSettingsForm({
             onChange={(v) => set("requireDecisionComment", v)}
           />
         )}
+        <Switch
+          label="Require a passkey or authenticator code for decisions"
+          description="Approving, denying and revoking, and changing security settings, ask your people to confirm it is them with a passkey or an authenticator code when their last check is more than 5 minutes old."
+          checked={draft.requireMfaForDecisions}
+          disabled={!canEdit}
+          onChange={(v) => set("requireMfaForDecisions", v)}
+        />
         <div className="form-row">
           <TextField
             label="Approval window (minutes)"

@@ -10,6 +10,8 @@ import { LockboxSettingsForm } from "./lockbox-settings-form";
 import { WebhooksPanel } from "./webhooks-panel";
 import { AuditStreamingPanel } from "./audit-streaming-panel";
 import { SsoPanel } from "./sso-panel";
+import { PoliciesPanel } from "./policies-panel";
+import { BreakGlassSetting } from "./policies-break-glass-setting";
 
 export function SettingsPage() {
   const user = useUser();
@@ -27,6 +29,14 @@ export function SettingsPage() {
           !settings.error && <Loading />
         )}
       </Card>
+      <Card title="Approval policies" description="Requests you pre-approve are approved at once when the provider's manager approves them; your approvers are still told.">
+        {services.data ? <PoliciesPanel tenantId={tenantId} services={services.data} canEdit={admin} /> : <Loading />}
+      </Card>
+      {settings.data && (
+        <Card title="Emergency access (break-glass)" description="Off unless you allow it. Every break-glass access needs your review afterwards.">
+          <BreakGlassSetting key={JSON.stringify(settings.data.breakGlass)} tenantId={tenantId} settings={settings.data} canEdit={admin} onSaved={() => settings.reload()} />
+        </Card>
+      )}
       {admin && (
         <Card title="Users and roles" description="Global admins change settings and roles; lockbox approvers decide requests; auditors read requests and the audit log.">
           <UsersPanel roles={tenantRoles} />

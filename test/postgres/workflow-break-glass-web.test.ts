@@ -1,0 +1,3 @@
+import { onPostgres } from "../support/on-postgres.js";
+
+await onPostgres("workflow-break-glass-web.test.ts");

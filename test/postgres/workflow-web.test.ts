@@ -1,0 +1,3 @@
+import { onPostgres } from "../support/on-postgres.js";
+
+await onPostgres("workflow-web.test.ts");
