@@ -4,7 +4,7 @@ import { test } from "node:test";
 import canonicalizeModule from "canonicalize";
 import fc from "fast-check";
 import { buildStatement, canonicalStatement, type DecisionStatement, statementDigest } from "../src/approvals/decision-statement.js";
-import { checkAssertion } from "../src/audit/verify-signed-decisions.js";
+import { checkAssertion } from "../src/audit/check-signed-assertion.js";
 
 /** The pure parts of signed approvals (SPEC 15): the canonical form and one assertion's checks. */
 
