@@ -9,6 +9,7 @@ import {
   type Level,
   LifecycleModel,
   MANAGERS,
+  type ModelPolicy,
   type ModelRequest,
   REQUESTERS,
   type Service,
@@ -453,6 +454,27 @@ class SetTenantA extends Step {
   }
 }
 
+/** Tenant A's global admin adds an auto-approval policy (SPEC 17). */
+class AddPolicy extends Step {
+  protected override needsRequest = false;
+  constructor(readonly policy: ModelPolicy) {
+    super();
+  }
+  async step(m: LifecycleModel, real: Real) {
+    const want = m.addPolicy(this.policy);
+    const { services, level, maxMinutes } = this.policy;
+    await expectAnswer(real, String(this), want, "POST", `/v1/tenants/${real.tenantIds.A}/policies`, real.actors.aAdmin, {
+      name: `model policy ${m.policies.length}`,
+      services,
+      accessLevel: level,
+      maxMinutes,
+    });
+  }
+  toString() {
+    return `addPolicy(${JSON.stringify(this.policy)})`;
+  }
+}
+
 // --- generators ---------------------------------------------------------------------------------
 
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
@@ -556,6 +578,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   weighted(1, fc.constant(new Sweep())),
   weighted(1, fc.constant(new Restart())),
   weighted(
+    2,
+    fc
+      .record({ services: fc.subarray([...SERVICES], { minLength: 1 }), level: fc.constantFrom<Level>("read", "write"), maxMinutes: fc.constantFrom(15, 60, 240, 300) })
+      .map((policy) => new AddPolicy(policy)),
+  ),
+  weighted(
     1,
     fc
       .record(
@@ -625,6 +653,7 @@ test(`request lifecycle matches the reference model (${RUNS} runs of up to ${MAX
   const seed = process.env.LOCKBOX_FC_SEED === undefined ? undefined : Number(process.env.LOCKBOX_FC_SEED);
   let steps = 0;
   let requests = 0;
+  let autoApproved = 0;
   await fc.assert(
     // Each run opens with one to three requests (half of the runs first require two or three
     // customer approvals, a quarter first extend an approved access), then up to MAX_COMMANDS
@@ -638,6 +667,7 @@ test(`request lifecycle matches the reference model (${RUNS} runs of up to ${MAX
         assert.ok(Object.keys(counts).length >= 2, "the tenant chains were exported");
         steps += real.steps;
         requests += model.requests.length;
+        autoApproved += model.autoApproved;
       } finally {
         await real.t.close();
       }
@@ -653,7 +683,7 @@ test(`request lifecycle matches the reference model (${RUNS} runs of up to ${MAX
     },
   );
   const summary = (map: Map<string, number>) => [...map].sort().map(([k, n]) => `${k}: ${n}`).join(", ");
-  console.log(`# model-based: ${steps} steps, ${requests} requests over ${RUNS} runs; ${reached.allowedChecks} allowed checks`);
+  console.log(`# model-based: ${steps} steps, ${requests} requests over ${RUNS} runs; ${reached.allowedChecks} allowed checks; ${autoApproved} approved by a policy`);
   console.log(`# statuses seen (request-steps): ${summary(reached.statuses)}`);
   console.log(`# answers: ${summary(reached.answers)}`);
   // The runs did real work: many steps and requests, not a stream of skipped commands.
