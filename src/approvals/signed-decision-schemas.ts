@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { STATEMENT_TYPE } from "./decision-statement.js";
 import { SIGNED_DECISION_KINDS } from "./decision-types.js";
+import { auditEventSchema } from "../audit/audit-event-schema.js";
 
 const b64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+$/, "must be base64url without padding");
 const person = z.strictObject({ id: z.string().min(1).max(64), email: z.string().min(1).max(254) });
@@ -50,18 +51,6 @@ export const statementResponse = z.object({
   challenge: z.string().describe("base64url(SHA-256(canonical)): the WebAuthn challenge"),
 });
 
-const auditEventSchema = z.object({
-  chain: z.string(),
-  seq: z.number().int(),
-  id: z.string(),
-  at: z.string(),
-  operation: z.string(),
-  actor: z.object({ type: z.enum(["user", "service", "system"]), id: z.string(), name: z.string(), ip: z.string().optional() }),
-  target: z.object({ type: z.string(), id: z.string() }),
-  details: z.record(z.string(), z.unknown()),
-  prevHash: z.string(),
-  hash: z.string(),
-});
 
 export const evidenceResponse = z.object({
   request: z.object({

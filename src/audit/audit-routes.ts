@@ -10,20 +10,9 @@ import { readChain, searchAudit } from "./audit-queries.js";
 import { listCheckpoints } from "./checkpoints.js";
 import { toCsv, toJsonl } from "./export-audit.js";
 import { transparencyRoutes } from "./transparency-routes.js";
+import { auditEventSchema } from "./audit-event-schema.js";
 
 const chainSchema = z.string().min(1).max(80);
-const auditEventSchema = z.object({
-  chain: z.string(),
-  seq: z.number().int(),
-  id: z.string(),
-  at: z.string(),
-  operation: z.string(),
-  actor: z.object({ type: z.string(), id: z.string(), name: z.string(), ip: z.string().optional() }),
-  target: z.object({ type: z.string(), id: z.string() }),
-  details: z.record(z.string(), z.unknown()),
-  prevHash: z.string(),
-  hash: z.string(),
-});
 
 export function auditRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -50,7 +50,8 @@ export function grantOf(row: GrantRow): Grant | undefined {
   };
 }
 
-const grantColumns = [
+/** The request columns a grant is built from (and a transition's RETURNING carries). */
+export const grantColumns = [
   "id",
   "requester_id",
   "tenant_id",

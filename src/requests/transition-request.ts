@@ -17,6 +17,7 @@ import {
 } from "./request-lifecycle.js";
 import { transitionPredicate, windowPredicate } from "./request-window-sql.js";
 import { newId } from "../ids.js";
+import { grantColumns } from "../grants/grant-index.js";
 
 type RequestUpdate = Omit<UpdateObject<Database, "access_requests">, "id" | "status" | "approval_count">;
 /** Columns a transition sets with the status: plain values, or SQL built from the row's current values. */
@@ -215,17 +216,7 @@ export async function recordRequestEvent(
 }
 
 /** The request's columns as a transition's UPDATE … RETURNING leaves them (RequestEvent.stored). */
-const storedColumns = [
-  "id",
-  "requester_id",
-  "tenant_id",
-  "services",
-  "access_level",
-  "access_starts_at",
-  "access_ends_at",
-  "status",
-  "end_reason",
-] as const;
+const storedColumns = [...grantColumns, "end_reason"] as const;
 
 export async function conflict(trx: Tx, id: string, now: Date): Promise<AppError> {
   const current = await trx
